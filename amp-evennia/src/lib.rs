@@ -1,0 +1,1 @@
+//! Evennia on AMP (being built).

@@ -1,0 +1,1 @@
+//! The `#[amp_command]` macro (being built).

@@ -1,0 +1,22 @@
+#![doc = "AMP for Rust: byte-exact with Twisted's `twisted.protocols.amp`."]
+#![warn(missing_docs)]
+
+// Lets `#[amp_command]` output, which names `::amp_runtime`, compile inside this crate too.
+extern crate self as amp_runtime;
+
+pub mod command;
+pub mod connection;
+pub mod types;
+pub mod wire;
+
+pub use command::{CallError, Command, CommandError, ErrorCode, NoError, RemoteError};
+pub use connection::{BoxFuture, Context, ErrorReply, NoResponder, Peer, PeerAddr, Reply, Responder};
+pub use types::{ArgContext, ArgumentType, BoxFields, DecodeError, DecodeErrorKind, StringArgument};
+pub use wire::{AmpBox, AmpCodec, EncodeError, Limits, ProtocolError};
+
+/// Re-exported for the big-integer form of `Integer`.
+pub use num_bigint::BigInt;
+
+/// Items the generated code of `#[amp_command]` uses. Not a public API.
+#[doc(hidden)]
+pub mod __private;

@@ -1,0 +1,1 @@
+//! The AMP command schema (being built).

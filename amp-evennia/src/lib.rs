@@ -1,1 +1,4 @@
 //! Evennia on AMP (being built).
+
+pub mod compressed;
+pub use compressed::Compressed;

@@ -1,7 +1,53 @@
 //! The AMP command schema: a TOML file mirroring Twisted `amp.Command`
 //! classes, its model, parser and validation. Shared by `amp-macros` (at
 //! compile time) and the `amp` CLI (at run time): there is one parser.
+//!
+//! The format is documented in `schema/README.md` at the repository root.
+//!
+//! ```
+//! let schema = amp_schema::parse(r#"
+//! [commands.Sum]
+//! arguments = [{ name = "a", type = "Integer" }, { name = "b", type = "Integer" }]
+//! response = [{ name = "total", type = "Integer" }]
+//! "#).unwrap();
+//! assert_eq!(schema.command("Sum").unwrap().arguments.len(), 2);
+//!
+//! let text = "[commands.Sum]\narguments = [{ name = \"a\", type = \"Integr\" }]\n";
+//! let errors = amp_schema::parse(text).unwrap_err();
+//! assert!(errors[0].render("sum.toml", text).starts_with("sum.toml:2:35: unknown type `Integr`"));
+//! ```
 
+pub mod error;
 pub mod model;
+pub mod naming;
+mod parse;
+mod validate;
 
-pub use model::{CommandDef, CustomType, ErrorDef, Field, IntRepr, ProtocolDef, Schema, Span, TypeRef};
+use std::path::Path;
+
+pub use error::{line_col, render_all, SchemaError};
+pub use model::{CommandDef, CustomType, ErrorDef, Field, IntRepr, ProtocolDef, Schema, Span, TypeRef, BUILTIN_TYPES};
+pub use validate::{validate, MAX_KEY_LEN, MAX_VALUE_LEN, RESERVED_KEYS};
+
+/// Parses a TOML schema and validates it. On failure, returns every error
+/// found (syntax errors stop the parse; all others are collected), sorted by
+/// position; render them with [`SchemaError::render`].
+pub fn parse(text: &str) -> Result<Schema, Vec<SchemaError>> {
+    let (schema, mut errors, detail) = parse::parse_toml(text);
+    let Some(schema) = schema else { return Err(errors) };
+    errors.extend(validate::validate_with(&schema, &detail));
+    if errors.is_empty() {
+        Ok(schema)
+    } else {
+        errors.sort_by_key(|e| (e.span.start, e.span.end));
+        Err(errors)
+    }
+}
+
+/// Reads, parses and validates the schema file at `path`. The error is every
+/// problem rendered (`path:LINE:COL: message` with the source line) into one
+/// message, ready to print.
+pub fn load(path: &Path) -> Result<Schema, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read the schema: {e}", path.display()))?;
+    parse(&text).map_err(|errors| render_all(&errors, &path.display().to_string(), &text))
+}

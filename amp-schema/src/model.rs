@@ -119,7 +119,7 @@ pub struct CustomType {
     pub name: String,
     /// `rust = "path::To::Codec"`: a type implementing `amp_runtime::ArgumentType`.
     pub rust: String,
-    /// The table's span.
+    /// The table key's span (`Compressed` in `[types.Compressed]`).
     pub span: Span,
 }
 
@@ -130,7 +130,7 @@ pub struct ProtocolDef {
     pub name: String,
     /// Table keys of the commands it answers, in order.
     pub answers: Vec<String>,
-    /// The table's span.
+    /// The table key's span (`Server` in `[protocols.Server]`).
     pub span: Span,
 }
 
@@ -153,5 +153,96 @@ impl Schema {
     /// The protocol named `name`.
     pub fn protocol(&self, name: &str) -> Option<&ProtocolDef> {
         self.protocols.iter().find(|p| p.name == name)
+    }
+}
+
+impl Schema {
+    /// A copy with every span set to `Span::default()`: compares two schemas
+    /// by content only (the drift check compares an exported schema with a
+    /// hand-written one this way).
+    pub fn without_spans(&self) -> Schema {
+        let mut s = self.clone();
+        for c in &mut s.commands {
+            c.span = Span::default();
+            c.arguments.iter_mut().chain(c.response.iter_mut()).for_each(Field::clear_spans);
+            c.errors.iter_mut().chain(c.fatal_errors.iter_mut()).for_each(|e| e.span = Span::default());
+        }
+        s.types.iter_mut().for_each(|t| t.span = Span::default());
+        s.protocols.iter_mut().for_each(|p| p.span = Span::default());
+        s
+    }
+}
+
+impl Field {
+    fn clear_spans(&mut self) {
+        self.span = Span::default();
+        self.ty.clear_spans();
+    }
+}
+
+impl TypeRef {
+    /// The type's name as a schema spells it in `type = "..."` (`Integer`,
+    /// `ListOf`, `AmpList`, or the custom type's name).
+    pub fn type_name(&self) -> &str {
+        match self {
+            TypeRef::Integer(_) => "Integer",
+            TypeRef::String => "String",
+            TypeRef::Unicode => "Unicode",
+            TypeRef::Path => "Path",
+            TypeRef::Boolean => "Boolean",
+            TypeRef::Float => "Float",
+            TypeRef::Decimal => "Decimal",
+            TypeRef::DateTime => "DateTime",
+            TypeRef::Descriptor => "Descriptor",
+            TypeRef::ListOf(_) => "ListOf",
+            TypeRef::AmpList(_) => "AmpList",
+            TypeRef::Custom(name) => name,
+        }
+    }
+
+    fn clear_spans(&mut self) {
+        match self {
+            TypeRef::ListOf(inner) => inner.clear_spans(),
+            TypeRef::AmpList(fields) => fields.iter_mut().for_each(Field::clear_spans),
+            _ => {}
+        }
+    }
+}
+
+/// The built-in type names, as `type = "..."` spells them.
+pub const BUILTIN_TYPES: [&str; 11] = [
+    "Integer",
+    "String",
+    "Unicode",
+    "Path",
+    "Boolean",
+    "Float",
+    "Decimal",
+    "DateTime",
+    "Descriptor",
+    "ListOf",
+    "AmpList",
+];
+
+impl IntRepr {
+    /// The `repr = "..."` spelling: `i64`, `u64`, `i128` or `big`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IntRepr::I64 => "i64",
+            IntRepr::U64 => "u64",
+            IntRepr::I128 => "i128",
+            IntRepr::Big => "big",
+        }
+    }
+
+    /// Parses a `repr = "..."` value.
+    pub fn from_name(name: &str) -> Option<IntRepr> {
+        match name {
+            "i64" => Some(IntRepr::I64),
+            "u64" => Some(IntRepr::U64),
+            "i128" => Some(IntRepr::I128),
+            "big" => Some(IntRepr::Big),
+            _ => None,
+        }
     }
 }

@@ -3,6 +3,8 @@
 //! Python peers come from the venvs `scripts/setup-python` makes. A missing
 //! venv is a failure with the command that makes it, never a skipped test.
 
+pub mod interop;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 

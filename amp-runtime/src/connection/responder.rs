@@ -36,6 +36,18 @@ pub struct ErrorReply {
     pub fatal: bool,
 }
 
+impl ErrorReply {
+    /// A declared, non-fatal error: the connection stays up.
+    pub fn new(code: impl AsRef<[u8]>, description: impl Into<String>) -> Self {
+        ErrorReply { code: Bytes::copy_from_slice(code.as_ref()), description: description.into(), fatal: false }
+    }
+
+    /// A fatal error: the connection closes once it is answered.
+    pub fn fatal(code: impl AsRef<[u8]>, description: impl Into<String>) -> Self {
+        ErrorReply { fatal: true, ..ErrorReply::new(code, description) }
+    }
+}
+
 /// Answers the calls a peer makes. Generated dispatchers (`ServerDispatcher<H>`
 /// for a schema protocol `Server`) and the dynamic [`Router`](crate::Router)
 /// implement it.

@@ -34,7 +34,8 @@ pub enum DecodeErrorKind {
     BadDecimal(String),
     /// Not a 32-character `YYYY-MM-DDTHH:MM:SS.ffffff+HH:MM` date-time.
     BadDateTime(String),
-    /// A ListOf element whose length runs past the end of the value.
+    /// A ListOf element whose length runs past the end of the value (a lone
+    /// trailing byte, half a length prefix, counts as announcing 2 bytes).
     TruncatedListElement {
         /// Bytes the element announced.
         announced: usize,
@@ -52,6 +53,11 @@ pub enum DecodeErrorKind {
     BadAmpList(String),
     /// A custom type's own reason.
     Custom(String),
+    /// A Descriptor argument with no received file descriptor left to claim.
+    MissingDescriptor {
+        /// The ordinal the argument carried.
+        ordinal: u64,
+    },
 }
 
 impl fmt::Display for DecodeErrorKind {
@@ -70,6 +76,9 @@ impl fmt::Display for DecodeErrorKind {
             DecodeErrorKind::BadListElement { index, reason } => write!(f, "list element {index}: {reason}"),
             DecodeErrorKind::BadAmpList(s) => write!(f, "bad AmpList: {s}"),
             DecodeErrorKind::Custom(s) => f.write_str(s),
+            DecodeErrorKind::MissingDescriptor { ordinal } => {
+                write!(f, "no received file descriptor left for descriptor ordinal {ordinal}")
+            }
         }
     }
 }

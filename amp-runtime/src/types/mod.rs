@@ -6,12 +6,51 @@
 //! [`ArgumentType`] for free; only they can be elements of [`ListOf`]. A type
 //! that owns several keys (Evennia's `Compressed` writes `name`, `name.2`, ...)
 //! implements [`ArgumentType`] directly.
+//!
+//! Twisted's types, one marker each, named as in `twisted.protocols.amp`:
+//!
+//! | Twisted            | Codec                 | Rust value                          |
+//! |--------------------|-----------------------|-------------------------------------|
+//! | `Integer()`        | [`Integer<V>`]        | `i64` (default), `u64`, `i128`, [`BigInt`](num_bigint::BigInt) |
+//! | `String()`         | [`String`]            | [`bytes::Bytes`] (zero-copy)        |
+//! | `Unicode()`        | [`Unicode`]           | [`std::string::String`]             |
+//! | `Path()`           | [`Path`]              | [`std::path::PathBuf`]              |
+//! | `Boolean()`        | [`Boolean`]           | `bool`                              |
+//! | `Float()`          | [`Float`]             | `f64`                               |
+//! | `Decimal()`        | [`Decimal`]           | [`values::Decimal`](crate::values::Decimal) |
+//! | `DateTime()`       | [`DateTime`]          | [`values::DateTime`](crate::values::DateTime) |
+//! | `ListOf(T)`        | [`ListOf<T>`]         | `Vec<T::Value>`                     |
+//! | `AmpList([...])`   | [`AmpList<T>`]        | `Vec<T>` (`T: BoxFields`)           |
+//! | `Descriptor()`     | [`Descriptor`]        | [`std::os::fd::OwnedFd`]            |
+//!
+//! Note that this module's [`String`] is the AMP type, not `std::string::String`.
 
+mod amp_list;
 mod context;
+mod date_time;
+mod decimal;
+mod descriptor;
 mod error;
+mod float;
+mod integer;
+mod list_of;
+pub(crate) mod python_int;
+mod text;
 
+pub use amp_list::AmpList;
 pub use context::ArgContext;
+pub use date_time::DateTime;
+pub use decimal::Decimal;
+pub use descriptor::Descriptor;
 pub use error::{DecodeError, DecodeErrorKind};
+pub use float::Float;
+pub use integer::{Integer, IntegerValue};
+pub use list_of::ListOf;
+pub use python_int::MAX_INTEGER_DIGITS;
+pub use text::{Boolean, Path, String, Unicode};
+
+pub(crate) use amp_list::{read_boxes, write_boxes};
+pub(crate) use list_of::{read_elements, write_elements};
 
 use bytes::{Bytes, BytesMut};
 
@@ -35,7 +74,7 @@ pub trait StringArgument {
     type Value;
 
     /// Appends the wire form of `value` to `out`; `Err` holds the reason.
-    fn to_string(value: &Self::Value, out: &mut BytesMut) -> Result<(), String>;
+    fn to_string(value: &Self::Value, out: &mut BytesMut) -> Result<(), std::string::String>;
 
     /// Parses the wire form.
     fn from_string(input: Bytes) -> Result<Self::Value, DecodeErrorKind>;

@@ -104,7 +104,7 @@ impl AmpBox {
 
     /// Bytes [`serialize`](AmpBox::serialize) writes for this box.
     pub fn encoded_len(&self) -> usize {
-        self.unique_sorted().iter().map(|(k, v)| 4 + k.len() + v.len()).sum::<usize>() + 2
+        self.in_write_order(|order| self.written_len(order))
     }
 
     /// Appends the box's wire form to `out`: keys sorted bytewise, then `00 00`.
@@ -112,43 +112,84 @@ impl AmpBox {
     /// Checks the limits first; on error nothing is written.
     pub fn serialize_into(&self, out: &mut BytesMut) -> Result<(), EncodeError> {
         self.validate()?;
-        let pairs = self.unique_sorted();
-        out.reserve(pairs.iter().map(|(k, v)| 4 + k.len() + v.len()).sum::<usize>() + 2);
-        for (k, v) in pairs {
+        self.in_write_order(|order| {
+            out.reserve(self.written_len(order));
+            self.write(order, out);
+        });
+        Ok(())
+    }
+
+    /// The box's wire form.
+    pub fn serialize(&self) -> Result<Bytes, EncodeError> {
+        self.validate()?;
+        Ok(self.in_write_order(|order| {
+            // Exactly sized, so freezing keeps the allocation as it is.
+            let mut out = BytesMut::with_capacity(self.written_len(order));
+            self.write(order, &mut out);
+            out.freeze()
+        }))
+    }
+
+    /// Calls `f` with the indices of the pairs to write, in writing order:
+    /// sorted by key, one per key (the last, as on lookup).
+    ///
+    /// Boxes of up to [`STACK_ORDER`] pairs (all real commands) order their
+    /// indices on the stack: serializing allocates nothing but the output.
+    fn in_write_order<R>(&self, f: impl FnOnce(&[usize]) -> R) -> R {
+        let n = self.pairs.len();
+        if n <= STACK_ORDER {
+            let mut order = [0usize; STACK_ORDER];
+            let kept = self.write_order(&mut order[..n]);
+            f(&order[..kept])
+        } else {
+            let mut order = vec![0usize; n];
+            let kept = self.write_order(&mut order);
+            f(&order[..kept])
+        }
+    }
+
+    /// Fills `order` (one slot per pair) with the writing order; returns how
+    /// many slots are used once repeats are dropped.
+    fn write_order(&self, order: &mut [usize]) -> usize {
+        for (i, slot) in order.iter_mut().enumerate() {
+            *slot = i;
+        }
+        if self.pairs.windows(2).all(|w| w[0].0 < w[1].0) {
+            return order.len();
+        }
+        // Stable (and allocation-free for a few pairs): repeats keep arrival order.
+        order.sort_by(|&a, &b| self.pairs[a].0.cmp(&self.pairs[b].0));
+        let mut kept = 0;
+        for i in 0..order.len() {
+            let repeated_later = order.get(i + 1).is_some_and(|&next| self.pairs[next].0 == self.pairs[order[i]].0);
+            if !repeated_later {
+                order[kept] = order[i];
+                kept += 1;
+            }
+        }
+        kept
+    }
+
+    /// Wire length of the pairs at `order`, terminator included.
+    fn written_len(&self, order: &[usize]) -> usize {
+        order.iter().map(|&i| 4 + self.pairs[i].0.len() + self.pairs[i].1.len()).sum::<usize>() + 2
+    }
+
+    /// Writes the pairs at `order` and the terminator; limits already checked.
+    fn write(&self, order: &[usize], out: &mut BytesMut) {
+        for &i in order {
+            let (k, v) = &self.pairs[i];
             out.put_u16(k.len() as u16);
             out.put_slice(k);
             out.put_u16(v.len() as u16);
             out.put_slice(v);
         }
         out.put_u16(0);
-        Ok(())
-    }
-
-    /// The box's wire form.
-    pub fn serialize(&self) -> Result<Bytes, EncodeError> {
-        let mut out = BytesMut::new();
-        self.serialize_into(&mut out)?;
-        Ok(out.freeze())
-    }
-
-    /// Pairs to write: sorted by key, one per key (the last, as on lookup).
-    fn unique_sorted(&self) -> Vec<(&Bytes, &Bytes)> {
-        let mut pairs: Vec<(&Bytes, &Bytes)> = self.pairs.iter().map(|(k, v)| (k, v)).collect();
-        if !pairs.windows(2).all(|w| w[0].0 < w[1].0) {
-            // Stable sort keeps arrival order among repeats; keep the last.
-            pairs.sort_by(|a, b| a.0.cmp(b.0));
-            let mut out: Vec<(&Bytes, &Bytes)> = Vec::with_capacity(pairs.len());
-            for p in pairs {
-                match out.last_mut() {
-                    Some(last) if last.0 == p.0 => *last = p,
-                    _ => out.push(p),
-                }
-            }
-            return out;
-        }
-        pairs
     }
 }
+
+/// Most pairs whose writing order is worked out on the stack.
+const STACK_ORDER: usize = 32;
 
 impl std::fmt::Debug for AmpBox {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

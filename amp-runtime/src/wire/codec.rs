@@ -1,6 +1,6 @@
 use std::ops::Range;
 
-use bytes::{Buf, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 use tokio_util::codec::{Decoder, Encoder};
 
 use super::amp_box::AmpBox;
@@ -62,6 +62,85 @@ impl AmpCodec {
         self.reset();
         Err(e)
     }
+
+    /// The box whose pairs the careful scan recorded, as slices of `frame`.
+    fn take_box(&mut self, mut frame: Bytes) -> AmpBox {
+        let count = self.pairs.len();
+        let mut pairs = Vec::with_capacity(count);
+        for (i, (k, v)) in self.pairs.drain(..).enumerate() {
+            pairs.push(pair_of(&mut frame, k, v, i + 1 == count));
+        }
+        AmpBox::from_pairs(pairs)
+    }
+}
+
+/// A whole box at the front of `buf` that breaks no rule and no limit: its
+/// length and number of pairs. `None` when it is incomplete or anything is
+/// wrong; the careful scan then decides (and reports the error), so this fast
+/// path never changes an outcome.
+///
+/// Within the byte limit as a whole means within it at every step: every
+/// element of a box is followed by at least a two-byte length.
+fn scan_whole_box(buf: &[u8], limits: &Limits) -> Option<(usize, usize)> {
+    let mut at = 0;
+    let mut pairs = 0;
+    loop {
+        let key_len = be_u16(buf, at)?;
+        if key_len == 0 {
+            let end = at + 2;
+            return (end <= limits.max_box_bytes).then_some((end, pairs));
+        }
+        if key_len > MAX_KEY_LEN || pairs >= limits.max_pairs {
+            return None;
+        }
+        at += 2 + key_len;
+        at += 2 + be_u16(buf, at)?;
+        pairs += 1;
+    }
+}
+
+/// The big-endian u16 at `at`, if `buf` holds it.
+#[inline]
+fn be_u16(buf: &[u8], at: usize) -> Option<usize> {
+    match buf.get(at..at + 2) {
+        Some(&[hi, lo]) => Some(u16::from_be_bytes([hi, lo]) as usize),
+        _ => None,
+    }
+}
+
+/// The box `frame` holds (checked by [`scan_whole_box`]: `count` pairs).
+fn box_of_frame(mut frame: Bytes, count: usize) -> AmpBox {
+    let mut pairs = Vec::with_capacity(count);
+    let mut at = 0;
+    for i in 0..count {
+        let key_len = u16::from_be_bytes([frame[at], frame[at + 1]]) as usize;
+        let k = at + 2..at + 2 + key_len;
+        let value_len = u16::from_be_bytes([frame[k.end], frame[k.end + 1]]) as usize;
+        let v = k.end + 2..k.end + 2 + value_len;
+        at = v.end;
+        pairs.push(pair_of(&mut frame, k, v, i + 1 == count));
+    }
+    AmpBox::from_pairs(pairs)
+}
+
+/// The pair at `k`, `v` of `frame`, as zero-copy slices.
+///
+/// Each slice of a shared buffer costs an atomic increment now and a
+/// decrement when dropped, the bulk of decoding a small box. So reserved
+/// keys (on every box) become static bytes, and for the `last` pair the
+/// frame's own handle becomes the value instead of being cloned and dropped.
+#[inline(always)]
+fn pair_of(frame: &mut Bytes, k: Range<usize>, v: Range<usize>, last: bool) -> (Bytes, Bytes) {
+    let key = reserved_key(&frame[k.clone()]).unwrap_or_else(|| frame.slice(k));
+    let value = if last {
+        let mut whole = std::mem::take(frame);
+        whole.truncate(v.end);
+        whole.advance(v.start);
+        whole
+    } else {
+        frame.slice(v)
+    };
+    (key, value)
 }
 
 impl Decoder for AmpCodec {
@@ -69,23 +148,37 @@ impl Decoder for AmpCodec {
     type Error = ProtocolError;
 
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<AmpBox>, ProtocolError> {
+        if self.parsed == 0 {
+            // Usually the whole box is already here: take it in one tight pass.
+            // (When it is not, the careful scan below records progress as soon
+            // as one element is in, so a big box is not rescanned per read.)
+            if let Some((end, count)) = scan_whole_box(src, &self.limits) {
+                return Ok(Some(box_of_frame(src.split_to(end).freeze(), count)));
+            }
+        }
+        // The careful scan: resumes where it stopped, checks each element as it
+        // arrives. It keeps `at` and `key` in locals and saves them only when it
+        // has to wait (fields of `self` made each length read wait on a store).
+        let mut at = self.parsed;
+        let mut key = self.key.take();
         loop {
-            let at = self.parsed;
             if src.len() < at + 2 {
+                self.parsed = at;
+                self.key = key;
                 src.reserve(at + 2 - src.len());
                 return Ok(None);
             }
             let len = u16::from_be_bytes([src[at], src[at + 1]]) as usize;
-            if self.key.is_none() {
+            if key.is_none() {
                 if len == 0 {
                     let end = at + 2;
                     if let Err(e) = self.check_size(end) {
                         return self.fail(e);
                     }
                     let frame = src.split_to(end).freeze();
-                    let pairs = self.pairs.drain(..).map(|(k, v)| (frame.slice(k), frame.slice(v))).collect();
+                    let b = self.take_box(frame);
                     self.reset();
-                    return Ok(Some(AmpBox::from_pairs(pairs)));
+                    return Ok(Some(b));
                 }
                 if len > MAX_KEY_LEN {
                     return self.fail(ProtocolError::KeyTooLong { len });
@@ -100,14 +193,16 @@ impl Decoder for AmpCodec {
                 return self.fail(e);
             }
             if src.len() < end {
+                self.parsed = at;
+                self.key = key;
                 src.reserve(end + 2 - src.len());
                 return Ok(None);
             }
-            match self.key.take() {
-                None => self.key = Some(at + 2..end),
-                Some(key) => self.pairs.push((key, at + 2..end)),
+            match key.take() {
+                None => key = Some(at + 2..end),
+                Some(k) => self.pairs.push((k, at + 2..end)),
             }
-            self.parsed = end;
+            at = end;
         }
     }
 
@@ -138,6 +233,21 @@ impl Encoder<AmpBox> for AmpCodec {
     fn encode(&mut self, item: AmpBox, dst: &mut BytesMut) -> Result<(), EncodeError> {
         item.serialize_into(dst)
     }
+}
+
+/// The keys AMP itself puts in boxes, as static bytes (no reference count).
+#[inline]
+fn reserved_key(key: &[u8]) -> Option<Bytes> {
+    let key: &'static [u8] = match key {
+        b"_ask" => b"_ask",
+        b"_command" => b"_command",
+        b"_answer" => b"_answer",
+        b"_error" => b"_error",
+        b"_error_code" => b"_error_code",
+        b"_error_description" => b"_error_description",
+        _ => return None,
+    };
+    Some(Bytes::from_static(key))
 }
 
 #[cfg(test)]
@@ -201,6 +311,80 @@ mod tests {
         let mut c = AmpCodec::with_limits(Limits { max_box_bytes: 1000, max_pairs: 100 });
         let mut buf = BytesMut::from(&b"\x00\x01a\x04\x00"[..]);
         assert_eq!(c.decode(&mut buf), Err(ProtocolError::BoxTooLarge { limit: 1000 }));
+    }
+
+    /// Decodes `input` whole (the one-pass path) and fed one byte at a time
+    /// (the careful, resumable path): both must give the same outcome.
+    fn both_paths(
+        limits: Limits,
+        input: &[u8],
+    ) -> (Result<Vec<AmpBox>, ProtocolError>, Result<Vec<AmpBox>, ProtocolError>) {
+        let run = |chunks: Vec<&[u8]>| {
+            let mut codec = AmpCodec::with_limits(limits);
+            let mut buf = BytesMut::new();
+            let mut out = Vec::new();
+            for c in chunks {
+                buf.extend_from_slice(c);
+                while let Some(b) = codec.decode(&mut buf)? {
+                    out.push(b);
+                }
+            }
+            Ok(out)
+        };
+        (run(vec![input]), run(input.chunks(1).collect()))
+    }
+
+    #[test]
+    fn limits_hold_exactly_on_both_paths() {
+        // 3 pairs, 17 bytes in all.
+        let input = b"\x00\x01a\x00\x00\x00\x01b\x00\x00\x00\x01c\x00\x00\x00\x00";
+        for (limits, expected) in [
+            (Limits { max_box_bytes: 17, max_pairs: 3 }, Ok(1)),
+            (Limits { max_box_bytes: 16, max_pairs: 3 }, Err(ProtocolError::BoxTooLarge { limit: 16 })),
+            (Limits { max_box_bytes: 17, max_pairs: 2 }, Err(ProtocolError::TooManyPairs { limit: 2 })),
+        ] {
+            let (whole, split) = both_paths(limits, input);
+            assert_eq!(whole.clone().map(|v| v.len()), expected, "{limits:?}");
+            assert_eq!(whole, split, "{limits:?}");
+        }
+    }
+
+    #[test]
+    fn reserved_keys_and_last_values_decode_like_any_other() {
+        let input = b"\x00\x04_ask\x00\x01a\x00\x08_command\x00\x03Sum\x00\x01x\x00\x0212\x00\x00\
+                      \x00\x07_answer\x00\x01a\x00\x05total\x00\x00\x00\x00";
+        let (whole, split) = both_paths(Limits::default(), input);
+        let whole = whole.unwrap();
+        assert_eq!(Ok(whole.clone()), split);
+        assert_eq!(whole.len(), 2);
+        assert_eq!(whole[0].iter().map(|(k, _)| &k[..]).collect::<Vec<_>>(), [&b"_ask"[..], b"_command", b"x"]);
+        assert_eq!(whole[0].get("_command").unwrap(), "Sum");
+        assert_eq!(whole[0].get("x").unwrap(), "12");
+        assert_eq!(whole[1].get("_answer").unwrap(), "a");
+        assert_eq!(whole[1].get("total").unwrap(), "");
+        assert_eq!(whole[0].serialize().unwrap(), &input[..33]);
+    }
+
+    #[test]
+    fn a_large_last_value_is_a_slice_on_both_paths() {
+        let mut input = b"\x00\x04_ask\x00\x011\x00\x05value\xf0\x00".to_vec();
+        input.extend(vec![7u8; 0xf000]);
+        input.extend_from_slice(b"\x00\x00");
+        let mut buf = BytesMut::from(&input[..]);
+        let range = buf.as_ptr() as usize..buf.as_ptr() as usize + buf.len();
+        let b = AmpCodec::new().decode(&mut buf).unwrap().unwrap();
+        assert!(range.contains(&(b.get("value").unwrap().as_ptr() as usize)));
+        assert_eq!(b.get("value").unwrap().len(), 0xf000);
+        let mut codec = AmpCodec::new();
+        let mut buf = BytesMut::with_capacity(input.len());
+        let mut got = None;
+        for c in input.chunks(1000) {
+            buf.extend_from_slice(c);
+            if let Some(b) = codec.decode(&mut buf).unwrap() {
+                got = Some(b);
+            }
+        }
+        assert_eq!(got.unwrap(), b);
     }
 
     #[test]

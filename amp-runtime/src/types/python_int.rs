@@ -1,0 +1,136 @@
+//! Python's `int()` grammar for base 10, shared by `Integer`, `DateTime`
+//! (whose fields Twisted reads with `int()`) and `Descriptor` ordinals.
+
+use std::borrow::Cow;
+
+/// Most digits Python's `int()` converts from or to text: CPython's default
+/// `sys.int_info.default_max_str_digits`. Twisted's `Integer` inherits it on
+/// both ends (`int(b"...")` and `b"%d" % n` raise `ValueError` beyond it),
+/// so longer integers can be neither sent to nor received from Twisted.
+/// Leading zeros count; signs, whitespace and underscores do not.
+pub const MAX_INTEGER_DIGITS: usize = 4300;
+
+/// Whitespace Python's `int()` and `float()` strip from bytes: `\t\n\v\f\r` and space.
+pub(crate) fn is_py_space(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ')
+}
+
+/// Trims the bytes [`is_py_space`] accepts from both ends.
+pub(crate) fn trim_py_space(mut raw: &[u8]) -> &[u8] {
+    while let [first, rest @ ..] = raw {
+        if !is_py_space(*first) {
+            break;
+        }
+        raw = rest;
+    }
+    while let [rest @ .., last] = raw {
+        if !is_py_space(*last) {
+            break;
+        }
+        raw = rest;
+    }
+    raw
+}
+
+/// A base-10 integer as Python's `int()` reads it: sign and digits, the
+/// underscores removed (leading zeros kept).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PyInt<'a> {
+    /// A `-` sign was given (also for zero).
+    pub negative: bool,
+    /// The ASCII digits, at least one.
+    pub digits: Cow<'a, [u8]>,
+}
+
+impl PyInt<'_> {
+    /// The digits without leading zeros (`"0"` for zero).
+    pub fn significant(&self) -> &[u8] {
+        let d: &[u8] = &self.digits;
+        let start = d.iter().position(|&c| c != b'0').unwrap_or(d.len() - 1);
+        &d[start..]
+    }
+}
+
+/// Parses what Python's `int(raw)` accepts in base 10: surrounding
+/// whitespace, an optional sign, ASCII digits with single underscores only
+/// between digits, leading zeros allowed, at most [`MAX_INTEGER_DIGITS`] digits.
+/// The error is a short reason.
+pub(crate) fn parse_py_int(raw: &[u8]) -> Result<PyInt<'_>, &'static str> {
+    let body = trim_py_space(raw);
+    let (negative, body) = match body {
+        [b'-', rest @ ..] => (true, rest),
+        [b'+', rest @ ..] => (false, rest),
+        _ => (false, body),
+    };
+    if body.is_empty() {
+        return Err("no digits");
+    }
+    let mut underscores = 0usize;
+    let mut prev = b'_'; // so that a leading underscore is refused
+    for &c in body {
+        match c {
+            b'0'..=b'9' => {}
+            b'_' if prev.is_ascii_digit() => underscores += 1,
+            b'_' => return Err("underscore not between digits"),
+            _ => return Err("not a decimal digit"),
+        }
+        prev = c;
+    }
+    if prev == b'_' {
+        return Err("underscore not between digits");
+    }
+    if body.len() - underscores > MAX_INTEGER_DIGITS {
+        return Err("more than 4300 digits (Python's int() limit)");
+    }
+    let digits = if underscores == 0 {
+        Cow::Borrowed(body)
+    } else {
+        Cow::Owned(body.iter().copied().filter(|&c| c != b'_').collect())
+    };
+    Ok(PyInt { negative, digits })
+}
+
+/// Parses a short Python integer into an `i64` (DateTime fields, ordinals).
+pub(crate) fn parse_py_i64(raw: &[u8]) -> Result<i64, &'static str> {
+    let n = parse_py_int(raw)?;
+    let mut v: i64 = 0;
+    for &d in n.significant() {
+        v = v.checked_mul(10).and_then(|v| v.checked_add(i64::from(d - b'0'))).ok_or("too large")?;
+    }
+    Ok(if n.negative { -v } else { v })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(raw: &str) -> (bool, String) {
+        let n = parse_py_int(raw.as_bytes()).unwrap();
+        (n.negative, String::from_utf8(n.significant().to_vec()).unwrap())
+    }
+
+    #[test]
+    fn accepts_what_python_int_accepts() {
+        assert_eq!(ok("123"), (false, "123".into()));
+        assert_eq!(ok(" \t-0012\n\x0b\x0c\r"), (true, "12".into()));
+        assert_eq!(ok("+1_000_0"), (false, "10000".into()));
+        assert_eq!(ok("0_0"), (false, "0".into()));
+        assert_eq!(ok("-0"), (true, "0".into()));
+    }
+
+    #[test]
+    fn refuses_what_python_int_refuses() {
+        for bad in ["", " ", "-", "+-1", "_1", "1_", "1__0", "+_1", "+ 1", "1 2", "0x10", "1e3", "1.0", "\x1c1", "١"] {
+            assert!(parse_py_int(bad.as_bytes()).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn digit_limit_counts_leading_zeros_not_underscores() {
+        assert!(parse_py_int("1".repeat(4300).as_bytes()).is_ok());
+        assert!(parse_py_int("1".repeat(4301).as_bytes()).is_err());
+        assert!(parse_py_int(format!("{}{}", "0".repeat(10), "1".repeat(4300)).as_bytes()).is_err());
+        assert!(parse_py_int(format!("-{}", "1".repeat(4300)).as_bytes()).is_ok());
+        assert!(parse_py_int(format!("{}1", "1_".repeat(4299)).as_bytes()).is_ok());
+    }
+}

@@ -1,0 +1,42 @@
+//! Strategies shared by the property tests.
+
+#![allow(dead_code)] // each test file uses its own subset
+
+use amp_runtime::{values, BigInt};
+use proptest::prelude::*;
+
+/// Integers of up to 384 bits, either sign.
+pub fn big_int() -> impl Strategy<Value = BigInt> {
+    (any::<bool>(), proptest::collection::vec(any::<u32>(), 0..12)).prop_map(|(neg, digits)| {
+        let sign = if neg { num_bigint::Sign::Minus } else { num_bigint::Sign::Plus };
+        BigInt::new(sign, digits)
+    })
+}
+
+/// Finite decimals of up to 40 digits (exponents near zero and at the
+/// bounds) and the specials with payloads.
+pub fn decimal() -> impl Strategy<Value = values::Decimal> {
+    let finite = (any::<bool>(), "[0-9]{1,40}", prop_oneof![-40i64..40, -3_000i64..3_000, Just(0i64)])
+        .prop_map(|(neg, digits, exp)| values::Decimal::new(neg, &digits, exp).expect("within bounds"));
+    let extreme =
+        (any::<bool>(), "[1-9]", prop_oneof![Just(values::Decimal::MIN_ETINY), Just(values::Decimal::MAX_EMAX)])
+            .prop_map(|(neg, d, exp)| values::Decimal::new(neg, &d, exp).unwrap());
+    let special = (any::<bool>(), 0..3u8, "[0-9]{0,30}").prop_map(|(neg, kind, payload)| match kind {
+        0 => values::Decimal::infinity(neg),
+        1 => values::Decimal::nan(neg, &payload).unwrap(),
+        _ => values::Decimal::snan(neg, &payload).unwrap(),
+    });
+    prop_oneof![6 => finite, 1 => extreme, 2 => special]
+}
+
+/// Any valid date-time, every offset.
+pub fn date_time() -> impl Strategy<Value = values::DateTime> {
+    (1u16..=9999, 1u8..=12, 1u8..=31, 0u8..24, 0u8..60, 0u8..60, 0u32..1_000_000, -1439i16..=1439).prop_map(
+        |(y, mo, d, h, mi, s, us, off)| {
+            // Step the day back into the month rather than discarding cases.
+            (0..4)
+                .find_map(|back| values::DateTime::new(y, mo, d.saturating_sub(back).max(1), h, mi, s, us, off).ok())
+                .expect("day 28 exists in every month")
+        },
+    )
+}

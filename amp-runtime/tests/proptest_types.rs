@@ -1,0 +1,283 @@
+//! Property tests: every type round-trips (`decode(encode(v)) == v`, and the
+//! encoding is canonical: `encode(decode(bytes)) == bytes`), Python's lenient
+//! input forms decode to the same value, and whole boxes survive AmpCodec
+//! framing split at random points.
+
+use std::fmt::Debug;
+use std::path::PathBuf;
+
+use amp_runtime::types::{
+    optional, required, write_optional, AmpList, Boolean, DateTime, Decimal, Float, Integer, ListOf, Path, String,
+    StringArgument, Unicode,
+};
+use amp_runtime::{values, AmpBox, AmpCodec, ArgContext, ArgumentType, BigInt, BoxFields, DecodeError, EncodeError};
+use bytes::{Bytes, BytesMut};
+use proptest::prelude::*;
+use tokio_util::codec::Decoder;
+
+mod common;
+use common::{big_int, date_time, decimal};
+
+fn enc<T: StringArgument>(value: &T::Value) -> Bytes {
+    let mut out = BytesMut::new();
+    T::to_string(value, &mut out).unwrap();
+    out.freeze()
+}
+
+/// Round trip and canonical form: the value comes back and re-encodes to the same bytes.
+fn round_trip<T: StringArgument>(value: &T::Value) -> Result<(), TestCaseError>
+where
+    T::Value: PartialEq + Debug,
+{
+    let raw = enc::<T>(value);
+    let back = T::from_string(raw.clone()).map_err(|e| TestCaseError::fail(format!("{e}")))?;
+    prop_assert_eq!(&back, value);
+    prop_assert_eq!(enc::<T>(&back), raw);
+    Ok(())
+}
+
+/// Inserts Python's optional decorations into a decimal integer literal:
+/// surrounding whitespace, a `+`, leading zeros, underscores between digits.
+fn decorate(text: &str, ws: &str, plus: bool, zeros: usize, underscore_every: usize) -> std::string::String {
+    let (sign, digits) = match text.strip_prefix('-') {
+        Some(d) => ("-", d),
+        None => (if plus { "+" } else { "" }, text),
+    };
+    let mut body: std::string::String = "0".repeat(zeros);
+    body.push_str(digits);
+    let mut out = std::string::String::new();
+    for (i, c) in body.chars().enumerate() {
+        if i > 0 && underscore_every > 0 && i % underscore_every == 0 {
+            out.push('_');
+        }
+        out.push(c);
+    }
+    format!("{ws}{sign}{out}{ws}")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn integers(a in any::<i64>(), b in any::<u64>(), c in any::<i128>(), d in big_int()) {
+        round_trip::<Integer>(&a)?;
+        round_trip::<Integer<u64>>(&b)?;
+        round_trip::<Integer<i128>>(&c)?;
+        round_trip::<Integer<BigInt>>(&d)?;
+    }
+
+    #[test]
+    fn integers_accept_python_decorations(
+        v in any::<i64>(), ws in "[ \t\n\r\x0b\x0c]{0,2}", plus: bool, zeros in 0usize..4, every in 0usize..4,
+    ) {
+        let text = decorate(&v.to_string(), &ws, plus, zeros, every);
+        let got = Integer::<i64>::from_string(Bytes::from(text.clone()));
+        prop_assert_eq!(got, Ok(v), "{:?}", text);
+    }
+
+    #[test]
+    fn strings_and_text(raw in proptest::collection::vec(any::<u8>(), 0..200), text in ".{0,80}", flag: bool) {
+        round_trip::<String>(&Bytes::from(raw))?;
+        round_trip::<Unicode>(&text)?;
+        round_trip::<Path>(&PathBuf::from(&text))?;
+        round_trip::<Boolean>(&flag)?;
+    }
+
+    #[test]
+    fn floats(bits in any::<u64>()) {
+        let x = f64::from_bits(bits);
+        let raw = enc::<Float>(&x);
+        let back = Float::from_string(raw.clone()).unwrap();
+        if x.is_nan() {
+            prop_assert!(back.is_nan());
+        } else {
+            prop_assert_eq!(back.to_bits(), x.to_bits(), "{}", std::string::String::from_utf8_lossy(&raw));
+        }
+        prop_assert_eq!(enc::<Float>(&back), raw);
+    }
+
+    #[test]
+    fn decimals(d in decimal()) {
+        round_trip::<Decimal>(&d)?;
+        // Display/FromStr agree with the codec.
+        prop_assert_eq!(d.to_string().parse::<values::Decimal>().unwrap(), d);
+    }
+
+    #[test]
+    fn date_times(t in date_time()) {
+        round_trip::<DateTime>(&t)?;
+        prop_assert_eq!(enc::<DateTime>(&t).len(), 32);
+    }
+
+    #[test]
+    fn lists(
+        ints in proptest::collection::vec(any::<i64>(), 0..50),
+        texts in proptest::collection::vec(".{0,10}", 0..20),
+        nested in proptest::collection::vec(proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..5), 0..5), 0..5),
+        decimals in proptest::collection::vec(decimal(), 0..10),
+        times in proptest::collection::vec(date_time(), 0..5),
+    ) {
+        round_trip::<ListOf<Integer>>(&ints)?;
+        round_trip::<ListOf<Unicode>>(&texts)?;
+        let nested: Vec<Vec<Bytes>> = nested.into_iter().map(|l| l.into_iter().map(Bytes::from).collect()).collect();
+        round_trip::<ListOf<ListOf<String>>>(&nested)?;
+        round_trip::<ListOf<Decimal>>(&decimals)?;
+        round_trip::<ListOf<DateTime>>(&times)?;
+    }
+}
+
+/// An element with a required and two optional fields.
+#[derive(Debug, Clone, PartialEq)]
+struct Item {
+    id: i64,
+    label: Option<std::string::String>,
+    tags: Option<Vec<Bytes>>,
+}
+
+impl BoxFields for Item {
+    fn write_fields(&self, out: &mut AmpBox, cx: &mut ArgContext) -> Result<(), EncodeError> {
+        Integer::<i64>::to_box("id", &self.id, out, cx)?;
+        write_optional::<Unicode>("label", &self.label, out, cx)?;
+        write_optional::<ListOf<String>>("tags", &self.tags, out, cx)
+    }
+    fn read_fields(input: &AmpBox, cx: &mut ArgContext) -> Result<Self, DecodeError> {
+        Ok(Item {
+            id: required::<Integer>("id", input, cx)?,
+            label: optional::<Unicode>("label", input, cx)?,
+            tags: optional::<ListOf<String>>("tags", input, cx)?,
+        })
+    }
+}
+
+/// An element whose fields are all optional: `00 00` when all are absent.
+#[derive(Debug, Clone, PartialEq)]
+struct Sparse {
+    when: Option<values::DateTime>,
+}
+
+impl BoxFields for Sparse {
+    fn write_fields(&self, out: &mut AmpBox, cx: &mut ArgContext) -> Result<(), EncodeError> {
+        write_optional::<DateTime>("when", &self.when, out, cx)
+    }
+    fn read_fields(input: &AmpBox, cx: &mut ArgContext) -> Result<Self, DecodeError> {
+        Ok(Sparse { when: optional::<DateTime>("when", input, cx)? })
+    }
+}
+
+/// A command's arguments using every plain type at once.
+#[derive(Debug, Clone, PartialEq)]
+struct Everything {
+    int: i64,
+    big: BigInt,
+    raw: Bytes,
+    text: std::string::String,
+    path: PathBuf,
+    flag: bool,
+    float_bits: u64,
+    dec: values::Decimal,
+    when: values::DateTime,
+    items: Vec<Item>,
+    sparse: Vec<Sparse>,
+    maybe: Option<u64>,
+}
+
+impl BoxFields for Everything {
+    fn write_fields(&self, out: &mut AmpBox, cx: &mut ArgContext) -> Result<(), EncodeError> {
+        Integer::<i64>::to_box("int", &self.int, out, cx)?;
+        Integer::<BigInt>::to_box("big", &self.big, out, cx)?;
+        String::to_box("raw", &self.raw, out, cx)?;
+        Unicode::to_box("text", &self.text, out, cx)?;
+        Path::to_box("path", &self.path, out, cx)?;
+        Boolean::to_box("flag", &self.flag, out, cx)?;
+        Float::to_box("float", &f64::from_bits(self.float_bits), out, cx)?;
+        Decimal::to_box("dec", &self.dec, out, cx)?;
+        DateTime::to_box("when", &self.when, out, cx)?;
+        AmpList::<Item>::to_box("items", &self.items, out, cx)?;
+        AmpList::<Sparse>::to_box("sparse", &self.sparse, out, cx)?;
+        write_optional::<Integer<u64>>("maybe", &self.maybe, out, cx)
+    }
+    fn read_fields(input: &AmpBox, cx: &mut ArgContext) -> Result<Self, DecodeError> {
+        Ok(Everything {
+            int: required::<Integer>("int", input, cx)?,
+            big: required::<Integer<BigInt>>("big", input, cx)?,
+            raw: required::<String>("raw", input, cx)?,
+            text: required::<Unicode>("text", input, cx)?,
+            path: required::<Path>("path", input, cx)?,
+            flag: required::<Boolean>("flag", input, cx)?,
+            float_bits: required::<Float>("float", input, cx)?.to_bits(),
+            dec: required::<Decimal>("dec", input, cx)?,
+            when: required::<DateTime>("when", input, cx)?,
+            items: required::<AmpList<Item>>("items", input, cx)?,
+            sparse: required::<AmpList<Sparse>>("sparse", input, cx)?,
+            maybe: optional::<Integer<u64>>("maybe", input, cx)?,
+        })
+    }
+}
+
+fn item() -> impl Strategy<Value = Item> {
+    (any::<i64>(), proptest::option::of(".{0,12}"), proptest::option::of(proptest::collection::vec(any::<u8>(), 0..6)))
+        .prop_map(|(id, label, tags)| Item { id, label, tags: tags.map(|t| t.into_iter().map(|b| Bytes::from(vec![b])).collect()) })
+}
+
+fn everything() -> impl Strategy<Value = Everything> {
+    (
+        (any::<i64>(), big_int(), proptest::collection::vec(any::<u8>(), 0..64), ".{0,20}", "[a-z/]{0,20}", any::<bool>()),
+        // NaN payloads are not kept by Python's repr; keep to non-NaN bits.
+        (any::<f64>().prop_filter("not NaN", |x| !x.is_nan()), decimal(), date_time()),
+        (
+            proptest::collection::vec(item(), 0..5),
+            proptest::collection::vec(proptest::option::of(date_time()).prop_map(|when| Sparse { when }), 0..4),
+            proptest::option::of(any::<u64>()),
+        ),
+    )
+        .prop_map(|((int, big, raw, text, path, flag), (x, dec, when), (items, sparse, maybe))| Everything {
+            int,
+            big,
+            raw: Bytes::from(raw),
+            text,
+            path: PathBuf::from(path),
+            flag,
+            float_bits: x.to_bits(),
+            dec,
+            when,
+            items,
+            sparse,
+            maybe,
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn whole_boxes_through_the_codec_with_random_splits(
+        values in proptest::collection::vec(everything(), 1..4),
+        cuts in proptest::collection::vec(any::<prop::sample::Index>(), 0..12),
+    ) {
+        let mut cx = ArgContext::new();
+        let mut stream = BytesMut::new();
+        for v in &values {
+            let mut b = AmpBox::new();
+            v.write_fields(&mut b, &mut cx).unwrap();
+            b.serialize_into(&mut stream).unwrap();
+        }
+        let stream = stream.freeze();
+        let mut points: Vec<usize> = cuts.iter().map(|i| i.index(stream.len() + 1)).collect();
+        points.push(0);
+        points.push(stream.len());
+        points.sort_unstable();
+        points.dedup();
+
+        let mut codec = AmpCodec::new();
+        let mut buf = BytesMut::new();
+        let mut decoded = Vec::new();
+        for w in points.windows(2) {
+            buf.extend_from_slice(&stream[w[0]..w[1]]);
+            while let Some(b) = codec.decode(&mut buf).unwrap() {
+                decoded.push(Everything::read_fields(&b, &mut cx).unwrap());
+            }
+        }
+        prop_assert!(buf.is_empty());
+        prop_assert_eq!(decoded, values);
+    }
+}

@@ -1,4 +1,5 @@
 //! Evennia on AMP (being built).
 
 pub mod compressed;
+pub mod pickle;
 pub use compressed::Compressed;

@@ -174,7 +174,9 @@ fn parse_field(cx: &Ctxt, input: ParseStream) -> syn::Result<FieldAst> {
     } else {
         return Err(input.error("expected a field: `name: Type` or `\"wire-name\": Type`"));
     };
-    input.parse::<Token![:]>()?;
+    input
+        .parse::<Token![:]>()
+        .map_err(|e| syn::Error::new(e.span(), "expected `:` between the field name and its type"))?;
     let (ty, optional) = if input.peek(Ident) && input.fork().parse::<Ident>().is_ok_and(|i| i == "Option") {
         input.parse::<Ident>()?;
         input.parse::<Token![<]>()?;
@@ -197,7 +199,8 @@ fn parse_type(cx: &Ctxt, input: ParseStream) -> syn::Result<TypeAst> {
     if is_path {
         return Ok(TypeAst::Custom(input.parse()?));
     }
-    let ident: Ident = input.parse().map_err(|e| syn::Error::new(e.span(), format_args!("expected a type: {TYPES}")))?;
+    let ident: Ident =
+        input.parse().map_err(|e| syn::Error::new(e.span(), format_args!("expected a type: {TYPES}")))?;
     let span = ident.span();
     let simple = |t| Ok(TypeAst::Simple(t, span));
     use amp_schema::TypeRef as T;
@@ -235,7 +238,9 @@ fn parse_type(cx: &Ctxt, input: ParseStream) -> syn::Result<TypeAst> {
             let content;
             syn::parenthesized!(content in input);
             if content.peek(Ident) && content.fork().parse::<Ident>().is_ok_and(|i| i == "Option") {
-                return Err(content.error("ListOf elements cannot be optional: AMP has no encoding for a missing element"));
+                return Err(
+                    content.error("ListOf elements cannot be optional: AMP has no encoding for a missing element")
+                );
             }
             let inner = parse_type(cx, &content)?;
             if !content.is_empty() {
@@ -266,20 +271,32 @@ fn parse_type(cx: &Ctxt, input: ParseStream) -> syn::Result<TypeAst> {
     }
 }
 
-/// The built-in type closest to a misspelt one (at most 2 edits, or a
-/// difference of case only).
+/// The built-in type closest to a misspelt one (at most 2 edits ignoring
+/// case), or one it abbreviates.
 fn suggest(word: &str) -> Option<&'static str> {
     const NAMES: [&str; 12] = [
-        "Integer", "String", "Unicode", "Path", "Boolean", "Float", "Decimal", "DateTime", "Descriptor", "ListOf",
-        "AmpList", "Option",
+        "Integer",
+        "String",
+        "Unicode",
+        "Path",
+        "Boolean",
+        "Float",
+        "Decimal",
+        "DateTime",
+        "Descriptor",
+        "ListOf",
+        "AmpList",
+        "Option",
     ];
     let lower = word.to_ascii_lowercase();
-    NAMES
+    let close = NAMES
         .iter()
         .map(|n| (edit_distance(&lower, &n.to_ascii_lowercase()), *n))
         .filter(|(d, _)| *d <= 2)
         .min_by_key(|(d, _)| *d)
-        .map(|(_, n)| n)
+        .map(|(_, n)| n);
+    // `Bool` for `Boolean`, `Int` for `Integer`.
+    close.or_else(|| NAMES.iter().copied().find(|n| lower.len() >= 3 && n.to_ascii_lowercase().starts_with(&lower)))
 }
 
 /// Levenshtein distance over characters.
@@ -303,11 +320,13 @@ fn parse_errors(cx: &Ctxt, body: TokenStream) -> Vec<ErrorAst> {
     let mut errors = Vec::new();
     for chunk in split_commas(body) {
         let parsed = (|input: ParseStream| {
-            let exception: Ident = input.parse().map_err(|e| {
-                syn::Error::new(e.span(), "expected an error: `ExceptionName = \"WIRE_CODE\"`")
-            })?;
+            let exception: Ident = input
+                .parse()
+                .map_err(|e| syn::Error::new(e.span(), "expected an error: `ExceptionName = \"WIRE_CODE\"`"))?;
             input.parse::<Token![=]>()?;
-            let code: LitStr = input.parse()?;
+            let code: LitStr = input.parse().map_err(|e| {
+                syn::Error::new(e.span(), format_args!("expected the wire code as a string: `{exception} = \"CODE\"`"))
+            })?;
             Ok(ErrorAst { exception, code })
         })
         .parse2(chunk);
@@ -344,4 +363,65 @@ pub fn split_commas(tokens: TokenStream) -> Vec<TokenStream> {
         out.push(current.into_iter().collect());
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    #[test]
+    fn split_commas_keeps_groups_and_generics_whole() {
+        let parts =
+            split_commas(quote!(a: Integer<BigInt>, b: AmpList(x: Integer, y: Unicode), c: Option<ListOf(Float)>,));
+        let parts: Vec<String> = parts.iter().map(|p| p.to_string()).collect();
+        assert_eq!(
+            parts,
+            ["a : Integer < BigInt >", "b : AmpList (x : Integer , y : Unicode)", "c : Option < ListOf (Float) >"]
+        );
+        assert!(split_commas(quote!()).is_empty());
+    }
+
+    #[test]
+    fn suggest_finds_typos_and_abbreviations() {
+        assert_eq!(suggest("Integr"), Some("Integer"));
+        assert_eq!(suggest("integer"), Some("Integer"));
+        assert_eq!(suggest("Bool"), Some("Boolean"));
+        assert_eq!(suggest("Listof"), Some("ListOf"));
+        assert_eq!(suggest("Compressed"), None);
+        assert_eq!(suggest("In"), None);
+    }
+
+    #[test]
+    fn edit_distance_counts_insertions_deletions_substitutions() {
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("same", "same"), 0);
+    }
+
+    #[test]
+    fn fields_parse_names_types_and_optionals() {
+        let cx = Ctxt::new();
+        let fields =
+            parse_fields(&cx, quote!(r#type: Option<Integer<u64>>, "dash-name": ListOf(ListOf(Float)), p: a::B));
+        assert!(cx.into_compile_errors().is_empty());
+        assert_eq!(fields.len(), 3);
+        assert_eq!(fields[0].wire, "type");
+        assert!(fields[0].optional);
+        assert!(matches!(fields[0].ty, TypeAst::Integer(amp_schema::IntRepr::U64, _)));
+        assert_eq!(fields[1].wire, "dash-name");
+        assert!(matches!(&fields[1].ty, TypeAst::ListOf(inner, _) if matches!(**inner, TypeAst::ListOf(..))));
+        assert!(matches!(fields[2].ty, TypeAst::Custom(_)));
+    }
+
+    #[test]
+    fn a_bad_field_is_reported_and_the_others_are_kept() {
+        let cx = Ctxt::new();
+        let fields = parse_fields(&cx, quote!(a: Integr, b: Integer, c Unicode));
+        let errors = cx.into_compile_errors().to_string();
+        assert!(errors.contains("did you mean `Integer`"), "{errors}");
+        assert!(errors.contains("expected `:`"), "{errors}");
+        assert_eq!(fields.len(), 1);
+        assert_eq!(fields[0].wire, "b");
+    }
 }

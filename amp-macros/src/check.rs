@@ -59,13 +59,14 @@ pub fn protocol(cx: &Ctxt, origin: Origin, p: &mut ProtocolIr, report: bool) {
                 cx,
                 m.at,
                 format_args!(
-                    "protocol `{name}`: the handler methods of {first} and {} would both be named `{ident}`",
-                    m.command_doc
+                    "protocol `{name}`: the handler methods of `{first}` and `{}` would both be named `{ident}`; \
+                     rename one with `as`, e.g. `{} as other_name`",
+                    m.command_name, m.command_name
                 ),
             );
             return false;
         }
-        seen.push((ident, m.command_doc.clone()));
+        seen.push((ident, m.command_name.clone()));
         true
     });
 }

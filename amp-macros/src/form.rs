@@ -38,6 +38,9 @@ pub fn amp_command(args: TokenStream, item: TokenStream) -> TokenStream {
     }
     if !item.generics.params.is_empty() || item.generics.where_clause.is_some() {
         cx.error(syn::spanned::Spanned::span(&item.generics), "a command struct cannot be generic");
+        // Every generated impl would name the struct without its parameters.
+        let errors = cx.into_compile_errors();
+        return quote!(#item #errors);
     }
 
     let generated = match attr::parse_command_args(&cx, args) {
@@ -47,7 +50,15 @@ pub fn amp_command(args: TokenStream, item: TokenStream) -> TokenStream {
             for e in amp_schema::validate(&lowered.schema) {
                 origin.schema_error(&cx, &e);
             }
-            command_from(&cx, origin, &lowered.schema, &lowered.customs, &lowered.schema.commands[0], &item, "declared inline")
+            command_from(
+                &cx,
+                origin,
+                &lowered.schema,
+                &lowered.customs,
+                &lowered.schema.commands[0],
+                &item,
+                "declared inline",
+            )
         }
         CommandArgs::Schema(sref) => command_from_file(&cx, &sref, &item),
     };
@@ -107,12 +118,13 @@ fn command_from_file(cx: &Ctxt, sref: &SchemaRef, item: &ItemStruct) -> TokenStr
 
 fn missing_entry(cx: &Ctxt, sref: &SchemaRef, item: &ItemStruct, file: &SchemaFile, schema: &Schema, key: &str) {
     let keys: Vec<String> = schema.commands.iter().map(|c| format!("`{}`", c.key)).collect();
-    let declared = if keys.is_empty() { "it declares no command".to_string() } else { format!("it declares {}", keys.join(", ")) };
+    let declared =
+        if keys.is_empty() { "it declares no command".to_string() } else { format!("it declares {}", keys.join(", ")) };
     let (span, how) = match &sref.command {
         Some(lit) => (lit.span(), String::new()),
         None => (
             item.ident.span(),
-            format!("; the entry is chosen by the struct's name, pick another with `command = \"...\"`"),
+            "; the entry is chosen by the struct's name, pick another with `command = \"...\"`".to_string(),
         ),
     };
     cx.error(span, format_args!("no command `{key}` in `{}`: {declared}{how}", file.written));
@@ -175,6 +187,7 @@ pub fn amp_schema(input: TokenStream) -> TokenStream {
                     response: response.to_token_stream(),
                     error: error.to_token_stream(),
                     command_doc: format!("[`{command}`] (wire name `{}`)", c.wire_name.escape_debug()),
+                    command_name: command.to_string(),
                     at: c.at,
                 })
             })
@@ -187,6 +200,7 @@ pub fn amp_schema(input: TokenStream) -> TokenStream {
             docs: vec![format!("The protocol `{name}` {}.", format_args!("declared in `{}`", file.written))],
             methods,
             at: p.span,
+            check_wire_names: false,
         };
         check::protocol(&cx, origin, &mut ir, false);
         protocols.push(ir);
@@ -200,7 +214,8 @@ pub fn amp_schema(input: TokenStream) -> TokenStream {
     }
     let keep = check::scope(&cx, origin, &items);
     let (keep_commands, keep_protocols) = keep.split_at(commands.len());
-    let kept: Vec<&crate::ir::CommandIr> = commands.iter().zip(keep_commands).filter(|(_, k)| **k).map(|(c, _)| c).collect();
+    let kept: Vec<&crate::ir::CommandIr> =
+        commands.iter().zip(keep_commands).filter(|(_, k)| **k).map(|(c, _)| c).collect();
 
     let command_tokens = kept.iter().map(|c| {
         let unit = expand::unit_struct(c);
@@ -209,7 +224,7 @@ pub fn amp_schema(input: TokenStream) -> TokenStream {
     });
     let protocol_tokens = protocols.iter_mut().zip(keep_protocols).filter(|(_, k)| **k).map(|(p, _)| {
         // A method of a dropped command would name missing types.
-        p.methods.retain(|m| kept.iter().any(|c| m.command.to_string() == c.ident.to_string()));
+        p.methods.retain(|m| kept.iter().any(|c| c.ident == m.command.to_string()));
         expand::protocol_items(p)
     });
     let out = quote!(#include #(#command_tokens)* #(#protocol_tokens)*);
@@ -222,9 +237,9 @@ struct SchemaInput(LitStr);
 
 impl syn::parse::Parse for SchemaInput {
     fn parse(input: syn::parse::ParseStream) -> syn::Result<Self> {
-        let lit: LitStr = input.parse().map_err(|e| {
-            syn::Error::new(e.span(), "expected the schema path: `amp_schema!(\"schema/app.toml\")`")
-        })?;
+        let lit: LitStr = input
+            .parse()
+            .map_err(|e| syn::Error::new(e.span(), "expected the schema path: `amp_schema!(\"schema/app.toml\")`"))?;
         if input.peek(syn::Token![,]) {
             input.parse::<syn::Token![,]>()?;
         }

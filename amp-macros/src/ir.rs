@@ -73,6 +73,9 @@ pub struct ProtocolIr {
     pub docs: Vec<String>,
     pub methods: Vec<MethodIr>,
     pub at: At,
+    /// Emit a compile-time check that the commands' wire names differ (an
+    /// inline protocol; a schema file's are checked by the validator).
+    pub check_wire_names: bool,
 }
 
 /// One handler method: the command it answers and its types.
@@ -83,7 +86,9 @@ pub struct MethodIr {
     pub arguments: TokenStream,
     pub response: TokenStream,
     pub error: TokenStream,
-    /// How the docs name the command.
+    /// How the docs name the command (a doc link).
     pub command_doc: String,
+    /// How error messages name the command.
+    pub command_name: String,
     pub at: At,
 }

@@ -92,9 +92,12 @@ impl ProtocolDecl {
         let mut spans = vec![self.name.span()];
         let mut methods = Vec::new();
         for c in &self.commands {
-            let last = c.path.segments.last().map(|s| &s.ident).ok_or_else(|| {
-                syn::Error::new_spanned(&c.path, "expected the path of a command type")
-            })?;
+            let last = c
+                .path
+                .segments
+                .last()
+                .map(|s| &s.ident)
+                .ok_or_else(|| syn::Error::new_spanned(&c.path, "expected the path of a command type"))?;
             let ident = match &c.method {
                 Some(m) => m.clone(),
                 None => {
@@ -110,15 +113,17 @@ impl ProtocolDecl {
                 }
             };
             let at = At { start: spans.len(), end: spans.len() + 1 };
-            spans.push(syn::spanned::Spanned::span(&c.path));
+            spans.push(c.method.as_ref().unwrap_or(last).span());
             let path = &c.path;
+            let path_text = path.to_token_stream().to_string().replace(' ', "");
             methods.push(MethodIr {
                 ident,
                 command: path.to_token_stream(),
                 arguments: quote!(<#path as #rt::Command>::Arguments),
                 response: quote!(<#path as #rt::Command>::Response),
                 error: quote!(<#path as #rt::Command>::Error),
-                command_doc: format!("[`{}`]", path.to_token_stream().to_string().replace(' ', "")),
+                command_doc: format!("[`{path_text}`]"),
+                command_name: path_text,
                 at,
             });
         }
@@ -133,6 +138,7 @@ impl ProtocolDecl {
                 docs: self.docs.clone(),
                 methods,
                 at: At { start: 0, end: 1 },
+                check_wire_names: true,
             },
             spans,
         ))

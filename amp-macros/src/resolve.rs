@@ -29,12 +29,7 @@ impl<'a> Resolver<'a> {
     /// A resolver for `schema`'s commands. `inline_customs` holds the paths
     /// of an inline declaration's custom types; a file's come from its
     /// `[types.X] rust = "..."` entries.
-    pub fn new(
-        origin: Origin<'a>,
-        schema: &Schema,
-        inline_customs: &[(String, syn::Path)],
-        source: String,
-    ) -> Self {
+    pub fn new(origin: Origin<'a>, schema: &Schema, inline_customs: &[(String, syn::Path)], source: String) -> Self {
         let mut customs: Vec<(String, TokenStream)> =
             inline_customs.iter().map(|(name, path)| (name.clone(), path.to_token_stream())).collect();
         if let Origin::File(file) = origin {
@@ -55,9 +50,8 @@ impl<'a> Resolver<'a> {
         let arguments = self.box_struct(format_ident!("{}Arguments", ident), &def.arguments, || {
             format!("The arguments of [`{name}`].")
         });
-        let response = self.box_struct(format_ident!("{}Response", ident), &def.response, || {
-            format!("The response of [`{name}`].")
-        });
+        let response = self
+            .box_struct(format_ident!("{}Response", ident), &def.response, || format!("The response of [`{name}`]."));
         let error_ident = format_ident!("{}Error", ident);
         let mut variants = Vec::new();
         for (rows, fatal) in [(&def.errors, false), (&def.fatal_errors, true)] {
@@ -152,6 +146,10 @@ impl<'a> Resolver<'a> {
             TypeRef::Decimal => simple(quote!(Decimal), quote!(#rt::Decimal)),
             TypeRef::DateTime => simple(quote!(DateTime), quote!(#rt::DateTime)),
             TypeRef::Descriptor => Resolved { clone_eq: false, ..simple(quote!(Descriptor), quote!(#pv::OwnedFd)) },
+            // `validate` reports these; an unresolved field keeps the rest valid.
+            TypeRef::ListOf(inner) if matches!(**inner, TypeRef::AmpList(_) | TypeRef::Descriptor) => {
+                Resolved { codec: quote!(#pv::Unresolved), value: quote!(#pv::Unresolved), clone_eq: true }
+            }
             TypeRef::ListOf(inner) => {
                 let inner = self.ty(inner, f, owner, field, nested);
                 let (codec, value) = (inner.codec, inner.value);
@@ -183,11 +181,7 @@ impl<'a> Resolver<'a> {
                 },
                 // `validate` reports the unknown type; keep the field so uses
                 // of it do not fail too.
-                None => Resolved {
-                    codec: quote!(#pv::Unresolved),
-                    value: quote!(#pv::Unresolved),
-                    clone_eq: true,
-                },
+                None => Resolved { codec: quote!(#pv::Unresolved), value: quote!(#pv::Unresolved), clone_eq: true },
             },
         }
     }
@@ -205,7 +199,9 @@ impl Resolver<'_> {
     fn describe(&self, t: &TypeRef) -> String {
         match t {
             TypeRef::Integer(IntRepr::I64) => "Integer".into(),
-            TypeRef::Integer(repr) => format!("Integer (as {})", if *repr == IntRepr::Big { "BigInt" } else { repr.as_str() }),
+            TypeRef::Integer(repr) => {
+                format!("Integer (as {})", if *repr == IntRepr::Big { "BigInt" } else { repr.as_str() })
+            }
             TypeRef::String => "String (bytes)".into(),
             TypeRef::Descriptor => "Descriptor (a file descriptor)".into(),
             TypeRef::ListOf(inner) => format!("ListOf({})", self.describe(inner)),

@@ -2,6 +2,7 @@
 //! Everything here is named by absolute path from generated code.
 
 pub use ::bytes::Bytes;
+pub use ::core::assert;
 pub use ::core::clone::Clone;
 pub use ::core::cmp::{Eq, PartialEq};
 pub use ::core::default::Default;
@@ -119,23 +120,9 @@ pub fn is_command<C: Command>(command: &[u8]) -> bool {
     command == C::NAME.as_bytes()
 }
 
-/// Fails compilation (as a constant) when two of `names` are equal: the
-/// commands of one protocol must have distinct wire names.
-pub const fn assert_distinct_names(names: &[&str], message: &'static str) {
-    let mut i = 0;
-    while i < names.len() {
-        let mut j = i + 1;
-        while j < names.len() {
-            if str_eq(names[i], names[j]) {
-                panic!("{}", message);
-            }
-            j += 1;
-        }
-        i += 1;
-    }
-}
-
-const fn str_eq(a: &str, b: &str) -> bool {
+/// String equality usable in constants: generated protocols assert with it
+/// that their commands' wire names differ.
+pub const fn str_eq(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     if a.len() != b.len() {
         return false;

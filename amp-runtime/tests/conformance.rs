@@ -318,6 +318,23 @@ fn descriptor_ordinals_count_from_zero() {
 }
 
 #[test]
+fn descriptors_are_claimed_in_arrival_order() {
+    // test_amp.py DescriptorTests.test_fromStringProto: received 5, 3, 1;
+    // ordinals "0", "1", "2" give 5, 3, 1 and leave nothing behind.
+    let received: Vec<OwnedFd> =
+        ["/", "/dev", "/dev/null"].iter().map(|p| std::fs::File::open(p).unwrap().into()).collect();
+    let expected: Vec<(u64, u64)> = received.iter().map(inode).collect();
+    let mut cx = ArgContext::new();
+    cx.fds_in.extend(received);
+    for (ordinal, want) in expected.iter().enumerate() {
+        let input: AmpBox = [("fd", ordinal.to_string())].into_iter().collect();
+        let got = Descriptor::from_box("fd", &input, &mut cx).unwrap().unwrap();
+        assert_eq!(inode(&got), *want);
+    }
+    assert!(cx.fds_in.is_empty());
+}
+
+#[test]
 fn descriptor_round_trip_through_the_context() {
     let mut send = ArgContext::new();
     let mut boxed = AmpBox::new();

@@ -293,7 +293,14 @@ fn item() -> impl Strategy<Value = Item> {
 
 fn everything() -> impl Strategy<Value = Everything> {
     (
-        (any::<i64>(), big_int(), proptest::collection::vec(any::<u8>(), 0..32), ".{0,20}", "[a-z/]{0,20}", any::<bool>()),
+        (
+            any::<i64>(),
+            big_int(),
+            proptest::collection::vec(any::<u8>(), 0..32),
+            ".{0,20}",
+            "[a-z/]{0,20}",
+            any::<bool>(),
+        ),
         (any::<f64>(), decimal(), date_time(), proptest::collection::vec(item(), 0..4)),
         (
             proptest::collection::vec(any::<u8>(), 0..32),
@@ -301,20 +308,22 @@ fn everything() -> impl Strategy<Value = Everything> {
             proptest::option::of(any::<u64>()),
         ),
     )
-        .prop_map(|((int, big, raw, text, path, flag), (float, dec, when, items), (blob, ports, maybe))| Everything {
-            int,
-            big,
-            raw: Bytes::from(raw),
-            text,
-            path: PathBuf::from(path),
-            flag,
-            float,
-            dec,
-            when,
-            items,
-            blob: Bytes::from(blob),
-            ports,
-            maybe,
+        .prop_map(|((int, big, raw, text, path, flag), (float, dec, when, items), (blob, ports, maybe))| {
+            Everything {
+                int,
+                big,
+                raw: Bytes::from(raw),
+                text,
+                path: PathBuf::from(path),
+                flag,
+                float,
+                dec,
+                when,
+                items,
+                blob: Bytes::from(blob),
+                ports,
+                maybe,
+            }
         })
 }
 
@@ -466,7 +475,8 @@ fn decoding_missing_absent_and_unknown_keys() {
 fn unknown_types_and_types_without_a_string_form() {
     let r = registry();
     let mut out = AmpBox::new();
-    let e = encode_argument("x", &TypeRef::Custom("Nope".into()), &Value::from(1i64), &mut out, &r, &mut ArgContext::new());
+    let e =
+        encode_argument("x", &TypeRef::Custom("Nope".into()), &Value::from(1i64), &mut out, &r, &mut ArgContext::new());
     assert!(e.unwrap_err().to_string().contains("unknown argument type Nope"));
     let input: AmpBox = [("x", "1")].into_iter().collect();
     let e = decode_argument("x", &TypeRef::Custom("Nope".into()), &input, &r, &mut ArgContext::new()).unwrap_err();
@@ -476,7 +486,10 @@ fn unknown_types_and_types_without_a_string_form() {
         let list = TypeRef::ListOf(Box::new(element));
         let v = Value::List(vec![Value::String(Bytes::new())]);
         assert!(value_to_string(&list, &v, &mut BytesMut::new(), &r).unwrap_err().contains("no plain string form"));
-        assert!(matches!(value_from_string(&list, Bytes::from_static(b"\x00\x00"), &r), Err(DecodeErrorKind::BadListElement { .. })));
+        assert!(matches!(
+            value_from_string(&list, Bytes::from_static(b"\x00\x00"), &r),
+            Err(DecodeErrorKind::BadListElement { .. })
+        ));
     }
 }
 

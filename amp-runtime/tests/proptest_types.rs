@@ -216,12 +216,23 @@ impl BoxFields for Everything {
 
 fn item() -> impl Strategy<Value = Item> {
     (any::<i64>(), proptest::option::of(".{0,12}"), proptest::option::of(proptest::collection::vec(any::<u8>(), 0..6)))
-        .prop_map(|(id, label, tags)| Item { id, label, tags: tags.map(|t| t.into_iter().map(|b| Bytes::from(vec![b])).collect()) })
+        .prop_map(|(id, label, tags)| Item {
+            id,
+            label,
+            tags: tags.map(|t| t.into_iter().map(|b| Bytes::from(vec![b])).collect()),
+        })
 }
 
 fn everything() -> impl Strategy<Value = Everything> {
     (
-        (any::<i64>(), big_int(), proptest::collection::vec(any::<u8>(), 0..64), ".{0,20}", "[a-z/]{0,20}", any::<bool>()),
+        (
+            any::<i64>(),
+            big_int(),
+            proptest::collection::vec(any::<u8>(), 0..64),
+            ".{0,20}",
+            "[a-z/]{0,20}",
+            any::<bool>(),
+        ),
         // NaN payloads are not kept by Python's repr; keep to non-NaN bits.
         (any::<f64>().prop_filter("not NaN", |x| !x.is_nan()), decimal(), date_time()),
         (

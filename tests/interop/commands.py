@@ -29,6 +29,10 @@ class Mismatch(Exception):
     """A Types case arrived with values other than the table's."""
 
 
+class SwitchRefused(Exception):
+    """Declared in Switch.errors: the switch did not happen, AMP goes on."""
+
+
 class Sum(amp.Command):
     arguments = [(b"a", amp.Integer()), (b"b", amp.Integer())]
     response = [(b"total", amp.Integer())]
@@ -127,6 +131,17 @@ class TlsInfo(amp.Command):
 
     arguments = []
     response = [(b"tls", amp.Boolean())]
+
+
+class Switch(amp.ProtocolSwitchCommand):
+    """After the answer the connection carries the `Upper` protocol: the
+    switching server greets with b"HELLO <name>\n", then sends back every
+    byte it receives upper-cased. The name "refuse" fails with REFUSED and the
+    connection goes on speaking AMP."""
+
+    arguments = [(b"name", amp.Unicode())]
+    response = []
+    errors = {SwitchRefused: b"REFUSED"}
 
 
 class Nope(amp.Command):
@@ -270,7 +285,14 @@ def diff(case, got):
     problems = []
     for name in FIELD_NAMES:
         w, g = norm(want[name]), norm(got.get(name))
-        if w != g:
+        if w == g:
+            continue
+        if isinstance(w, list) and isinstance(g, list) and len(w) == len(g) and w and not isinstance(w[0], str):
+            # Lists of values: name the elements that differ.
+            for i, (wi, gi) in enumerate(zip(w, g)):
+                if wi != gi:
+                    problems.append(f"{name}[{i}]: expected {_short(wi)}, got {_short(gi)}")
+        else:
             problems.append(f"{name}: expected {_short(w)}, got {_short(g)}")
     return "; ".join(problems)
 

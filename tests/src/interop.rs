@@ -10,6 +10,7 @@ pub mod cases;
 pub mod certs;
 pub mod commands;
 pub mod process;
+pub mod rust_server;
 
 pub use certs::TestCerts;
 pub use process::{client_args, server_args, PythonPeer, PEER_SCRIPT};

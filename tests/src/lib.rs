@@ -3,6 +3,7 @@
 //! Python peers come from the venvs `scripts/setup-python` makes. A missing
 //! venv is a failure with the command that makes it, never a skipped test.
 
+pub mod evennia;
 pub mod interop;
 
 use std::path::{Path, PathBuf};

@@ -13,7 +13,8 @@ pub fn protocol(p: &ProtocolIr) -> TokenStream {
     let pv = private();
     let (vis, handler, dispatcher) = (&p.vis, &p.handler, &p.dispatcher);
     // The dispatcher's type parameter must not shadow a command type.
-    let h = if p.methods.iter().any(|m| m.command.to_string() == "H") { format_ident!("__H") } else { format_ident!("H") };
+    let h =
+        if p.methods.iter().any(|m| m.command.to_string() == "H") { format_ident!("__H") } else { format_ident!("H") };
 
     let docs = p.docs.iter().map(|d| quote!(#[doc = #d]));
     let trait_doc = format!(
@@ -43,15 +44,26 @@ pub fn protocol(p: &ProtocolIr) -> TokenStream {
             }
         }
     });
-    let distinct = if p.methods.len() > 1 {
-        let commands = p.methods.iter().map(|m| &m.command);
-        let message = format!("two commands of the protocol `{}` have the same wire name", p.name);
-        quote! {
-            const _: () = #pv::assert_distinct_names(&[#(<#commands as #rt::Command>::NAME),*], #message);
+    // One assertion per pair, so the error names the two commands.
+    let mut pairs = Vec::new();
+    if p.check_wire_names {
+        for (i, a) in p.methods.iter().enumerate() {
+            for b in &p.methods[i + 1..] {
+                let (ca, cb) = (&a.command, &b.command);
+                let message = format!(
+                    "protocol `{}`: `{}` and `{}` have the same wire name, so a dispatcher could not tell them apart",
+                    p.name, a.command_name, b.command_name
+                );
+                pairs.push(quote! {
+                    #pv::assert!(
+                        !#pv::str_eq(<#ca as #rt::Command>::NAME, <#cb as #rt::Command>::NAME),
+                        #message
+                    );
+                });
+            }
         }
-    } else {
-        quote!()
-    };
+    }
+    let distinct = if pairs.is_empty() { quote!() } else { quote!(const _: () = { #(#pairs)* };) };
     let dispatcher_doc = format!(
         "Answers calls with a [`{handler}`]: a [`Responder`](::amp_runtime::Responder) that decodes the arguments, \
          calls the handler method of the command and encodes its result. A command the protocol does not list \
@@ -72,9 +84,11 @@ pub fn protocol(p: &ProtocolIr) -> TokenStream {
         }
 
         impl<#h: #handler> #dispatcher<#h> {
-            /// A dispatcher calling `handler`.
-            #vis fn new(handler: #h) -> Self {
-                Self { handler }
+            /// A dispatcher calling the given handler.
+            // `__` keeps the parameter from turning into a constant pattern
+            // when the caller's scope has a constant `handler`.
+            #vis fn new(__handler: #h) -> Self {
+                Self { handler: __handler }
             }
 
             /// The handler.

@@ -143,7 +143,10 @@ mod tests {
 
     #[test]
     fn max_retries() {
-        let mut b = Backoff::new(ReconnectConfig { max_retries: Some(2), ..ReconnectConfig::fast(Duration::ZERO, Duration::ZERO) });
+        let mut b = Backoff::new(ReconnectConfig {
+            max_retries: Some(2),
+            ..ReconnectConfig::fast(Duration::ZERO, Duration::ZERO)
+        });
         assert!(!b.exhausted());
         b.next_delay();
         b.next_delay();

@@ -89,12 +89,15 @@ impl Deref for Connection {
     }
 }
 
+/// Sets up the state of a new connection.
+type Init = Box<dyn FnOnce(&Context) + Send>;
+
 /// Builds a [`Connection`]: configuration, peer address and an initializer
 /// for the per-connection state, run before the first box is read.
 pub struct ConnectionBuilder {
     config: ConnectionConfig,
     addr: Option<PeerAddr>,
-    init: Option<Box<dyn FnOnce(&Context) + Send>>,
+    init: Option<Init>,
 }
 
 impl Default for ConnectionBuilder {
@@ -105,7 +108,10 @@ impl Default for ConnectionBuilder {
 
 impl std::fmt::Debug for ConnectionBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ConnectionBuilder").field("config", &self.config).field("addr", &self.addr).finish_non_exhaustive()
+        f.debug_struct("ConnectionBuilder")
+            .field("config", &self.config)
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
     }
 }
 

@@ -33,8 +33,8 @@ use super::close::CloseReason;
 use super::context::Context;
 use super::reply::{self, ReplyPlan};
 use super::shared::{
-    lock, After, CallKind, Delivery, Outgoing, PendingCall, Received, Shared, ANSWER, ASK, COMMAND, ERROR,
-    ERROR_CODE, ERROR_DESCRIPTION,
+    lock, After, CallKind, Delivery, Outgoing, PendingCall, Received, Shared, ANSWER, ASK, COMMAND, ERROR, ERROR_CODE,
+    ERROR_DESCRIPTION,
 };
 use super::switch::SwitchedStream;
 use super::tags::parse_tag;
@@ -68,13 +68,16 @@ enum Event {
     Close(CloseReason),
     /// Run the TLS handshake; `deliver` is the caller-side StartTLS answer,
     /// given to the caller once TLS is up.
-    StartTls { role: TlsRole, deliver: Option<(oneshot::Sender<Delivery>, Received)> },
+    StartTls {
+        role: TlsRole,
+        deliver: Option<(oneshot::Sender<Delivery>, Box<Received>)>,
+    },
     Switch(SwitchTo),
 }
 
 enum SwitchTo {
     /// This side asked: the caller gets the answer and the stream.
-    Caller(oneshot::Sender<Delivery>, Received),
+    Caller(oneshot::Sender<Delivery>, Box<Received>),
     /// The peer asked and was answered: the handler gets the stream.
     Responder(oneshot::Sender<SwitchedStream>),
 }
@@ -177,7 +180,7 @@ impl Driver {
                 Event::StartTls { role, deliver } => match self.upgrade(&role).await {
                     Ok(()) => {
                         if let Some((tx, received)) = deliver {
-                            let _ = tx.send(Ok(received));
+                            let _ = tx.send(Ok(*received));
                         }
                     }
                     Err(why) => {
@@ -495,10 +498,8 @@ impl Driver {
                             tracing::debug!("the peer closed its side");
                             self.reading = ReadState::Eof;
                             // Nothing more can come: our calls will never be answered.
-                            self.shared.refuse_calls(
-                                CloseReason::PeerClosed.to_string(),
-                                Some(CloseReason::PeerClosed),
-                            );
+                            self.shared
+                                .refuse_calls(CloseReason::PeerClosed.to_string(), Some(CloseReason::PeerClosed));
                             Ok(true)
                         }
                     };
@@ -562,7 +563,10 @@ impl Driver {
         if let Some(tag) = b.get(ERROR).cloned() {
             let remote = RemoteError {
                 code: Lossy(b.get(ERROR_CODE).map(|c| c.to_vec()).unwrap_or_default()),
-                description: b.get(ERROR_DESCRIPTION).map(|d| String::from_utf8_lossy(d).into_owned()).unwrap_or_default(),
+                description: b
+                    .get(ERROR_DESCRIPTION)
+                    .map(|d| String::from_utf8_lossy(d).into_owned())
+                    .unwrap_or_default(),
             };
             return self.on_answer(&tag, Err(remote), fds, fd_base);
         }
@@ -599,11 +603,11 @@ impl Driver {
             CallKind::StartTls(role) if received.outcome.is_ok() => {
                 // The rest of the stream is the TLS handshake.
                 self.reading = ReadState::Stopped;
-                return Some(Event::StartTls { role, deliver: Some((tx, received)) });
+                return Some(Event::StartTls { role, deliver: Some((tx, Box::new(received))) });
             }
             CallKind::Switch if received.outcome.is_ok() => {
                 self.reading = ReadState::Stopped;
-                return Some(Event::Switch(SwitchTo::Caller(tx, received)));
+                return Some(Event::Switch(SwitchTo::Caller(tx, Box::new(received))));
             }
             CallKind::StartTls(_) | CallKind::Switch => {
                 // Refused: the connection goes on as before.
@@ -753,7 +757,7 @@ impl Driver {
         match to {
             SwitchTo::Caller(tx, mut received) => {
                 received.switched = Some(stream);
-                let _ = tx.send(Ok(received));
+                let _ = tx.send(Ok(*received));
             }
             SwitchTo::Responder(tx) => {
                 let _ = tx.send(stream);

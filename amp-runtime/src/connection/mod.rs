@@ -44,5 +44,3 @@ pub use responder::{BoxFuture, ErrorReply, NoResponder, Reply, Responder};
 pub use switch::{PendingSwitch, SwitchAbandoned, SwitchedStream};
 pub use tls::{rustls, StartTlsError, TlsRole, START_TLS_COMMAND};
 pub use transport::AsyncIo;
-
-pub(crate) use context::ReplyEncoder;

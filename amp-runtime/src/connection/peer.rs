@@ -98,11 +98,7 @@ fn widen<E>(e: CallError<NoError>) -> CallError<E> {
 }
 
 fn decode_context(received: &mut Received) -> ArgContext {
-    ArgContext {
-        fds_in: std::mem::take(&mut received.fds),
-        next_fd_ordinal: received.fd_base,
-        ..ArgContext::default()
-    }
+    ArgContext { fds_in: std::mem::take(&mut received.fds), next_fd_ordinal: received.fd_base, ..ArgContext::default() }
 }
 
 impl Peer {
@@ -128,10 +124,7 @@ impl Peer {
     /// `callRemote` returns `None` then; such commands normally declare no
     /// response fields, and one that declares required ones gets
     /// `CallError::Decode`).
-    pub async fn call<C: Command>(
-        &self,
-        args: impl Borrow<C::Arguments>,
-    ) -> Result<C::Response, CallError<C::Error>> {
+    pub async fn call<C: Command>(&self, args: impl Borrow<C::Arguments>) -> Result<C::Response, CallError<C::Error>> {
         let timeout = self.shared.as_ref().and_then(|s| s.config.default_timeout);
         self.call_typed::<C>(args.borrow(), timeout).await
     }
@@ -157,7 +150,8 @@ impl Peer {
             request(shared, C::NAME.as_bytes(), write, Expect::Nothing).await.map_err(widen)?;
             return C::Response::read_fields(&AmpBox::new(), &mut ArgContext::new()).map_err(CallError::Decode);
         }
-        let pending = request(shared, C::NAME.as_bytes(), write, Expect::Answer(CallKind::Plain)).await.map_err(widen)?;
+        let pending =
+            request(shared, C::NAME.as_bytes(), write, Expect::Answer(CallKind::Plain)).await.map_err(widen)?;
         let Some(pending) = pending else { unreachable!("a call awaiting an answer is registered") };
         let mut received = pending.wait(timeout).await.map_err(widen)?;
         let mut acx = decode_context(&mut received);

@@ -97,7 +97,8 @@ pub(crate) fn plan(shared: &Shared, cx: &Context, command: &[u8], ask: Option<&B
             } else {
                 After::Nothing
             };
-            let code = if e.code.is_empty() || e.code.len() > MAX_VALUE_LEN { Bytes::from_static(b"UNKNOWN") } else { e.code };
+            let code =
+                if e.code.is_empty() || e.code.len() > MAX_VALUE_LEN { Bytes::from_static(b"UNKNOWN") } else { e.code };
             ReplyPlan::Send(Outgoing { bytes: error_box(tag, &code, e.description.as_bytes()), fds: Vec::new(), after })
         }
         Reply::Unhandled => {

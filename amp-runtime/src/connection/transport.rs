@@ -7,7 +7,7 @@ use std::os::fd::OwnedFd;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::{Buf, BufMut, Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::UnixStream;
 
@@ -49,7 +49,7 @@ impl Transport {
         fds: &mut Vec<OwnedFd>,
     ) -> Poll<io::Result<usize>> {
         match self {
-            Transport::Stream(s) => tokio_util::io::poll_read_buf(Pin::new(s), cx, buf),
+            Transport::Stream(s) => poll_read_buf(s.as_mut(), cx, buf),
             Transport::Unix(s) => unix_fd::poll_recv(s, cx, buf, fds),
         }
     }
@@ -156,4 +156,20 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Prefixed<T> {
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.inner).poll_shutdown(cx)
     }
+}
+
+/// Reads into `buf`'s spare capacity (at least one byte must be reserved).
+fn poll_read_buf(io: &mut dyn AsyncIo, cx: &mut Context<'_>, buf: &mut BytesMut) -> Poll<io::Result<usize>> {
+    // SAFETY: ReadBuf only writes initialised bytes into the spare
+    // capacity and never de-initialises any.
+    let spare = unsafe { buf.chunk_mut().as_uninit_slice_mut() };
+    let mut read = ReadBuf::uninit(spare);
+    let before = read.filled().as_ptr();
+    std::task::ready!(Pin::new(io).poll_read(cx, &mut read))?;
+    // A reader must fill the buffer it was given, not swap it.
+    debug_assert_eq!(before, read.filled().as_ptr());
+    let n = read.filled().len();
+    // SAFETY: the first n bytes of the spare capacity were initialised by the read.
+    unsafe { buf.advance_mut(n) };
+    Poll::Ready(Ok(n))
 }

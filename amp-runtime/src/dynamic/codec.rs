@@ -90,7 +90,10 @@ pub fn encode_fields_into(
             Some(value) => encode_argument(&field.name, &field.ty, value, out, registry, cx)?,
             None if field.optional => {}
             None => {
-                return Err(EncodeError::Invalid { key: field.name.as_str().into(), reason: "required but missing".into() })
+                return Err(EncodeError::Invalid {
+                    key: field.name.as_str().into(),
+                    reason: "required but missing".into(),
+                })
             }
         }
     }
@@ -134,9 +137,9 @@ pub fn encode_argument(
             other => Err(invalid(mismatch(ty, other))),
         },
         TypeRef::AmpList(element) => match value {
-            Value::AmpList(items) => write_boxes(name, items, out, cx, |item, b, cx| {
-                encode_fields_into(element, item, b, registry, cx)
-            }),
+            Value::AmpList(items) => {
+                write_boxes(name, items, out, cx, |item, b, cx| encode_fields_into(element, item, b, registry, cx))
+            }
             other => Err(invalid(mismatch(ty, other))),
         },
         TypeRef::Custom(type_name) => {
@@ -176,7 +179,9 @@ pub fn decode_argument(
             .from_box(name, input, cx),
         plain => match input.get(name) {
             None => Ok(None),
-            Some(raw) => value_from_string(plain, raw.clone(), registry).map(Some).map_err(|k| DecodeError::new(name, k)),
+            Some(raw) => {
+                value_from_string(plain, raw.clone(), registry).map(Some).map_err(|k| DecodeError::new(name, k))
+            }
         },
     }
 }

@@ -19,6 +19,9 @@ use crate::wire::{AmpBox, EncodeError};
 ///
 /// Most implementations come from [`TypeRegistry::register`] and
 /// [`TypeRegistry::register_string`], which wrap a static codec.
+// The method names mirror `ArgumentType` and `StringArgument` on purpose,
+// though `from_*` methods usually take no `self`.
+#[allow(clippy::wrong_self_convention)]
 pub trait DynArgument: Send + Sync {
     /// The type's name, as schema fields spell it (`type = "NAME"`).
     fn name(&self) -> &str;
@@ -220,7 +223,9 @@ impl TypeRegistry {
     /// read user input for a field.
     pub fn resolve(&self, ty: &TypeRef) -> Result<TypeRef, String> {
         Ok(match ty {
-            TypeRef::Custom(name) => self.get(name).ok_or_else(|| format!("unknown argument type {name}"))?.value_type(),
+            TypeRef::Custom(name) => {
+                self.get(name).ok_or_else(|| format!("unknown argument type {name}"))?.value_type()
+            }
             TypeRef::ListOf(inner) => TypeRef::ListOf(Box::new(self.resolve(inner)?)),
             TypeRef::AmpList(fields) => TypeRef::AmpList(
                 fields

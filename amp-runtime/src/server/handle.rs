@@ -162,7 +162,8 @@ async fn accept(listener: &Listener) -> io::Result<Start> {
 
 fn register(inner: &Arc<Inner>, connection: Connection, on_connect: Option<super::OnConnect>) {
     let peer = connection.into_peer();
-    let info = ConnectionInfo { id: peer.id(), addr: peer.peer_addr(), peer: peer.clone(), connected_at: SystemTime::now() };
+    let info =
+        ConnectionInfo { id: peer.id(), addr: peer.peer_addr(), peer: peer.clone(), connected_at: SystemTime::now() };
     {
         let mut connections = inner.lock();
         connections.insert(info.id, info);

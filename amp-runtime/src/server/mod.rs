@@ -57,7 +57,11 @@ impl Server {
     }
 
     /// Listens on `127.0.0.1:port` (0 for any free port).
-    pub async fn bind_local<R: Responder>(port: u16, responder: R, config: ConnectionConfig) -> io::Result<ServerHandle> {
+    pub async fn bind_local<R: Responder>(
+        port: u16,
+        responder: R,
+        config: ConnectionConfig,
+    ) -> io::Result<ServerHandle> {
         Server::builder().config(config).bind_tcp((DEFAULT_HOST, port), responder).await
     }
 

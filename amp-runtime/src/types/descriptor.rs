@@ -50,7 +50,10 @@ impl ArgumentType for Descriptor {
         let ordinal: u64 = parse_integer(raw).map_err(|_| {
             DecodeError::new(name, DecodeErrorKind::BadInteger(format!("{}: not a descriptor ordinal", excerpt(raw))))
         })?;
-        let fd = cx.fds_in.pop_front().ok_or_else(|| DecodeError::new(name, DecodeErrorKind::MissingDescriptor { ordinal }))?;
+        let fd = cx
+            .fds_in
+            .pop_front()
+            .ok_or_else(|| DecodeError::new(name, DecodeErrorKind::MissingDescriptor { ordinal }))?;
         Ok(Some(fd))
     }
 }

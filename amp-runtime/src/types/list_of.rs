@@ -65,7 +65,9 @@ pub(crate) fn read_elements<V>(
     split_elements(input)?
         .into_iter()
         .enumerate()
-        .map(|(index, raw)| read(raw).map_err(|reason| DecodeErrorKind::BadListElement { index, reason: Box::new(reason) }))
+        .map(|(index, raw)| {
+            read(raw).map_err(|reason| DecodeErrorKind::BadListElement { index, reason: Box::new(reason) })
+        })
         .collect()
 }
 

@@ -153,7 +153,15 @@ impl DateTime {
     }
 
     /// The same fields at offset zero.
-    pub fn utc(year: u16, month: u8, day: u8, hour: u8, minute: u8, second: u8, microsecond: u32) -> Result<DateTime, DateTimeError> {
+    pub fn utc(
+        year: u16,
+        month: u8,
+        day: u8,
+        hour: u8,
+        minute: u8,
+        second: u8,
+        microsecond: u32,
+    ) -> Result<DateTime, DateTimeError> {
         Self::new(year, month, day, hour, minute, second, microsecond, 0)
     }
 
@@ -193,9 +201,9 @@ impl DateTime {
     /// Microseconds since 1970-01-01T00:00:00 UTC: equal for equal instants.
     pub fn unix_micros(&self) -> i64 {
         let days = days_from_civil(i64::from(self.year), i64::from(self.month), i64::from(self.day));
-        let seconds = days * 86_400 + i64::from(self.hour) * 3600 + i64::from(self.minute) * 60
-            + i64::from(self.second)
-            - i64::from(self.offset_minutes) * 60;
+        let seconds =
+            days * 86_400 + i64::from(self.hour) * 3600 + i64::from(self.minute) * 60 + i64::from(self.second)
+                - i64::from(self.offset_minutes) * 60;
         seconds * 1_000_000 + i64::from(self.microsecond)
     }
 

@@ -37,10 +37,16 @@ pub struct Decimal {
 #[derive(Clone, PartialEq, Eq, Hash)]
 enum Form {
     /// Coefficient digits without leading zeros (`"0"` for zero).
-    Finite { coefficient: Box<str>, exponent: i64 },
+    Finite {
+        coefficient: Box<str>,
+        exponent: i64,
+    },
     Infinity,
     /// Payload digits without leading zeros, empty for none.
-    NaN { signaling: bool, payload: Box<str> },
+    NaN {
+        signaling: bool,
+        payload: Box<str>,
+    },
 }
 
 /// Why a [`Decimal`] cannot be built or parsed.
@@ -413,10 +419,35 @@ mod tests {
     #[test]
     fn refuses_what_python_refuses() {
         for s in [
-            "", "_", "_ 1", "1 _ ", "1_ 2", ".", ".e1", "1e", "1E+", "1e1.5", "1e0x", "1 0", "+ 1", "++1", "NaN1e5",
-            "NaN-1", "Infinity1", "infinite", "1\0", "1E1000000000000000000", "12E999999999999999999",
-            "0E1000000000000000000", "1E-1999999999999999998", "10E-1999999999999999998", "1.0E-1999999999999999997",
-            "0E-99999999999999999999999", "\u{661}", "1e+-5", "0x1",
+            "",
+            "_",
+            "_ 1",
+            "1 _ ",
+            "1_ 2",
+            ".",
+            ".e1",
+            "1e",
+            "1E+",
+            "1e1.5",
+            "1e0x",
+            "1 0",
+            "+ 1",
+            "++1",
+            "NaN1e5",
+            "NaN-1",
+            "Infinity1",
+            "infinite",
+            "1\0",
+            "1E1000000000000000000",
+            "12E999999999999999999",
+            "0E1000000000000000000",
+            "1E-1999999999999999998",
+            "10E-1999999999999999998",
+            "1.0E-1999999999999999997",
+            "0E-99999999999999999999999",
+            "\u{661}",
+            "1e+-5",
+            "0x1",
         ] {
             assert!(s.parse::<Decimal>().is_err(), "{s:?}");
         }
@@ -439,7 +470,7 @@ mod tests {
         assert!(Decimal::new(false, "1a", 0).is_err());
         assert!(Decimal::new(false, "1", Decimal::MIN_ETINY - 1).is_err());
         assert!(Decimal::new(false, "12", Decimal::MAX_EMAX).is_err());
-        assert_eq!(Decimal::new(true, "5", i64::MIN).map(|_| ()).unwrap_err().reason().contains("below"), true);
+        assert!(Decimal::new(true, "5", i64::MIN).unwrap_err().reason().contains("below"));
         assert!(Decimal::nan(false, "x").is_err());
         assert_eq!(Decimal::snan(true, "007").unwrap().to_string(), "-sNaN7");
     }

@@ -1,4 +1,6 @@
-use bytes::{BufMut, Bytes, BytesMut};
+use std::cmp::Ordering;
+
+use bytes::{Bytes, BytesMut};
 
 use super::error::EncodeError;
 use super::limits::{MAX_KEY_LEN, MAX_VALUE_LEN};
@@ -104,7 +106,8 @@ impl AmpBox {
 
     /// Bytes [`serialize`](AmpBox::serialize) writes for this box.
     pub fn encoded_len(&self) -> usize {
-        self.in_write_order(|order| self.written_len(order))
+        let (mut stack, mut heap) = ([0u32; STACK_ORDER], Vec::new());
+        self.written_len(self.write_order(&mut stack, &mut heap))
     }
 
     /// Appends the box's wire form to `out`: keys sorted bytewise, then `00 00`.
@@ -112,56 +115,77 @@ impl AmpBox {
     /// Checks the limits first; on error nothing is written.
     pub fn serialize_into(&self, out: &mut BytesMut) -> Result<(), EncodeError> {
         self.validate()?;
-        self.in_write_order(|order| {
-            out.reserve(self.written_len(order));
-            self.write(order, out);
-        });
+        let (mut stack, mut heap) = ([0u32; STACK_ORDER], Vec::new());
+        let order = self.write_order(&mut stack, &mut heap);
+        out.reserve(self.written_len(order));
+        self.write(order, out);
         Ok(())
     }
 
     /// The box's wire form.
     pub fn serialize(&self) -> Result<Bytes, EncodeError> {
         self.validate()?;
-        Ok(self.in_write_order(|order| {
-            // Exactly sized, so freezing keeps the allocation as it is.
-            let mut out = BytesMut::with_capacity(self.written_len(order));
-            self.write(order, &mut out);
-            out.freeze()
-        }))
+        let (mut stack, mut heap) = ([0u32; STACK_ORDER], Vec::new());
+        let order = self.write_order(&mut stack, &mut heap);
+        // Exactly sized: the conversion keeps the allocation as it is.
+        let mut out = Vec::with_capacity(self.written_len(order));
+        self.write(order, &mut out);
+        Ok(Bytes::from(out))
     }
 
-    /// Calls `f` with the indices of the pairs to write, in writing order:
-    /// sorted by key, one per key (the last, as on lookup).
+    /// The indices of the pairs to write, in writing order: sorted by key,
+    /// one per key (the last, as on lookup).
     ///
-    /// Boxes of up to [`STACK_ORDER`] pairs (all real commands) order their
-    /// indices on the stack: serializing allocates nothing but the output.
-    fn in_write_order<R>(&self, f: impl FnOnce(&[usize]) -> R) -> R {
+    /// Boxes of up to [`STACK_ORDER`] pairs (all real commands) are ordered
+    /// in `stack`, by an insertion sort on 8-byte key prefixes: serializing
+    /// them allocates nothing but the output. Bigger ones use `heap`.
+    fn write_order<'a>(&self, stack: &'a mut [u32; STACK_ORDER], heap: &'a mut Vec<u32>) -> &'a [u32] {
         let n = self.pairs.len();
         if n <= STACK_ORDER {
-            let mut order = [0usize; STACK_ORDER];
-            let kept = self.write_order(&mut order[..n]);
-            f(&order[..kept])
+            let mut prefixes = [0u64; STACK_ORDER];
+            for (p, (k, _)) in prefixes.iter_mut().zip(&self.pairs) {
+                *p = key_prefix(k);
+            }
+            let order = &mut stack[..n];
+            let cmp = |a: u32, b: u32| {
+                let (a, b) = (a as usize, b as usize);
+                prefixes[a].cmp(&prefixes[b]).then_with(|| self.pairs[a].0.cmp(&self.pairs[b].0))
+            };
+            // Stable; a sorted box (the common case) costs one comparison per pair.
+            let mut repeats = false;
+            for i in 0..n {
+                order[i] = i as u32;
+                let mut j = i;
+                while j > 0 {
+                    match cmp(order[j - 1], order[j]) {
+                        Ordering::Greater => order.swap(j - 1, j),
+                        Ordering::Equal => {
+                            repeats = true;
+                            break;
+                        }
+                        Ordering::Less => break,
+                    }
+                    j -= 1;
+                }
+            }
+            let kept = if repeats { self.keep_last_of_repeats(order) } else { n };
+            &stack[..kept]
         } else {
-            let mut order = vec![0usize; n];
-            let kept = self.write_order(&mut order);
-            f(&order[..kept])
+            heap.extend(0..n as u32);
+            // Stable: repeats keep arrival order.
+            heap.sort_by(|&a, &b| self.pairs[a as usize].0.cmp(&self.pairs[b as usize].0));
+            let kept = self.keep_last_of_repeats(heap);
+            &heap[..kept]
         }
     }
 
-    /// Fills `order` (one slot per pair) with the writing order; returns how
-    /// many slots are used once repeats are dropped.
-    fn write_order(&self, order: &mut [usize]) -> usize {
-        for (i, slot) in order.iter_mut().enumerate() {
-            *slot = i;
-        }
-        if self.pairs.windows(2).all(|w| w[0].0 < w[1].0) {
-            return order.len();
-        }
-        // Stable (and allocation-free for a few pairs): repeats keep arrival order.
-        order.sort_by(|&a, &b| self.pairs[a].0.cmp(&self.pairs[b].0));
+    /// Drops all but the last of each run of equal keys in sorted `order`;
+    /// returns how many indices are left (at the front).
+    fn keep_last_of_repeats(&self, order: &mut [u32]) -> usize {
+        let key = |i: u32| &self.pairs[i as usize].0;
         let mut kept = 0;
         for i in 0..order.len() {
-            let repeated_later = order.get(i + 1).is_some_and(|&next| self.pairs[next].0 == self.pairs[order[i]].0);
+            let repeated_later = order.get(i + 1).is_some_and(|&next| key(next) == key(order[i]));
             if !repeated_later {
                 order[kept] = order[i];
                 kept += 1;
@@ -171,25 +195,62 @@ impl AmpBox {
     }
 
     /// Wire length of the pairs at `order`, terminator included.
-    fn written_len(&self, order: &[usize]) -> usize {
-        order.iter().map(|&i| 4 + self.pairs[i].0.len() + self.pairs[i].1.len()).sum::<usize>() + 2
+    fn written_len(&self, order: &[u32]) -> usize {
+        order.iter().map(|&i| 4 + self.pairs[i as usize].0.len() + self.pairs[i as usize].1.len()).sum::<usize>() + 2
     }
 
     /// Writes the pairs at `order` and the terminator; limits already checked.
-    fn write(&self, order: &[usize], out: &mut BytesMut) {
+    fn write(&self, order: &[u32], out: &mut impl Sink) {
         for &i in order {
-            let (k, v) = &self.pairs[i];
-            out.put_u16(k.len() as u16);
-            out.put_slice(k);
-            out.put_u16(v.len() as u16);
-            out.put_slice(v);
+            let (k, v) = &self.pairs[i as usize];
+            out.put(&(k.len() as u16).to_be_bytes());
+            out.put(k);
+            out.put(&(v.len() as u16).to_be_bytes());
+            out.put(v);
         }
-        out.put_u16(0);
+        out.put(&[0, 0]);
     }
 }
 
 /// Most pairs whose writing order is worked out on the stack.
-const STACK_ORDER: usize = 32;
+const STACK_ORDER: usize = 16;
+
+/// The first 8 bytes of `key`, zero-padded, as a big-endian number. Where two
+/// prefixes differ they order the keys as a bytewise comparison does; where
+/// they are equal the keys must be compared in full.
+#[inline]
+fn key_prefix(key: &[u8]) -> u64 {
+    let n = key.len();
+    if let Some(head) = key.first_chunk::<8>() {
+        u64::from_be_bytes(*head)
+    } else if n >= 4 {
+        // Two overlapping 4-byte reads cover 4 to 7 bytes without a loop.
+        let head = u32::from_be_bytes([key[0], key[1], key[2], key[3]]) as u64;
+        let tail = u32::from_be_bytes([key[n - 4], key[n - 3], key[n - 2], key[n - 1]]) as u64;
+        (head << 32) | (tail << (8 * (8 - n)))
+    } else {
+        key.iter().enumerate().fold(0, |acc, (i, &b)| acc | (b as u64) << (56 - 8 * i))
+    }
+}
+
+/// Where [`AmpBox::write`] appends: a fresh `Vec` or a codec's buffer.
+trait Sink {
+    fn put(&mut self, bytes: &[u8]);
+}
+
+impl Sink for Vec<u8> {
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+impl Sink for BytesMut {
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
 
 impl std::fmt::Debug for AmpBox {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -261,5 +322,82 @@ mod tests {
         assert!(out.is_empty());
         let b: AmpBox = [("k".repeat(255), "v".repeat(65_535))].into_iter().collect();
         assert!(b.serialize_into(&mut out).is_ok());
+    }
+
+    /// The plain rule the optimised writer must follow: stable sort by key,
+    /// keep the last of repeats, then length-prefixed pairs and `00 00`.
+    fn reference_wire(pairs: &[(Vec<u8>, Vec<u8>)]) -> Vec<u8> {
+        let mut sorted: Vec<&(Vec<u8>, Vec<u8>)> = pairs.iter().collect();
+        sorted.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut out = Vec::new();
+        for (i, (k, v)) in sorted.iter().map(|p| (&p.0, &p.1)).enumerate() {
+            if sorted.get(i + 1).is_some_and(|next| &next.0 == k) {
+                continue;
+            }
+            out.extend_from_slice(&(k.len() as u16).to_be_bytes());
+            out.extend_from_slice(k);
+            out.extend_from_slice(&(v.len() as u16).to_be_bytes());
+            out.extend_from_slice(v);
+        }
+        out.extend_from_slice(&[0, 0]);
+        out
+    }
+
+    proptest::proptest! {
+        /// Keys from a tiny alphabet (NUL, `_`, `a`, `b`) and of 1 to 11
+        /// bytes: many shared 8-byte prefixes, repeats, and keys that are
+        /// prefixes of others; up to 40 pairs covers the stack and heap orders.
+        #[test]
+        fn serialize_matches_the_plain_rule(
+            pairs in proptest::collection::vec(
+                (
+                    proptest::collection::vec(proptest::sample::select(vec![0u8, b'_', b'a', b'b']), 1..12),
+                    proptest::collection::vec(proptest::num::u8::ANY, 0..4),
+                ),
+                0..40,
+            )
+        ) {
+            let b = AmpBox::from_pairs(
+                pairs.iter().map(|(k, v)| (Bytes::from(k.clone()), Bytes::from(v.clone()))).collect(),
+            );
+            let expected = reference_wire(&pairs);
+            let wire = b.serialize().unwrap();
+            proptest::prop_assert_eq!(&wire[..], &expected[..]);
+            proptest::prop_assert_eq!(b.encoded_len(), expected.len());
+            let mut out = BytesMut::from(&b"prefix"[..]);
+            b.serialize_into(&mut out).unwrap();
+            proptest::prop_assert_eq!(&out[6..], &expected[..]);
+            let mut built = AmpBox::new();
+            for (k, v) in &pairs {
+                built.insert(k.clone(), v.clone());
+            }
+            proptest::prop_assert_eq!(built.serialize().unwrap(), wire);
+        }
+    }
+
+    #[test]
+    fn key_prefixes_order_like_bytes() {
+        let keys: [&[u8]; 12] = [
+            b"a",
+            b"a\0",
+            b"a\0\0\0",
+            b"ab",
+            b"abc",
+            b"abcd",
+            b"abcde",
+            b"abcdefg",
+            b"abcdefgh",
+            b"abcdefghi",
+            b"b",
+            b"\xff",
+        ];
+        for a in keys {
+            for b in keys {
+                let (pa, pb) = (key_prefix(a), key_prefix(b));
+                if pa != pb {
+                    assert_eq!(pa.cmp(&pb), a.cmp(b), "{a:?} {b:?}");
+                }
+            }
+        }
     }
 }

@@ -155,13 +155,13 @@ pub fn case(name: &str) -> Option<TypesResponse> {
     Some(match name {
         "none" => base,
         "integers" => TypesResponse { integer: Some(i64::MIN), big: Some(big(&"9".repeat(116))), ..base },
-        "integers2" => TypesResponse {
-            integer: Some(i64::MAX),
-            big: Some(-(BigInt::from(2).pow(400)) + 12_345),
-            ..base
-        },
+        "integers2" => {
+            TypesResponse { integer: Some(i64::MAX), big: Some(-(BigInt::from(2).pow(400)) + 12_345), ..base }
+        }
         "zero" => TypesResponse { integer: Some(0), big: Some(BigInt::from(0)), ..base },
-        "bytes" => TypesResponse { string: Some((0..512u32).map(|i| (i % 256) as u8).collect::<Vec<u8>>().into()), ..base },
+        "bytes" => {
+            TypesResponse { string: Some((0..512u32).map(|i| (i % 256) as u8).collect::<Vec<u8>>().into()), ..base }
+        }
         "empty" => TypesResponse {
             string: Some(Bytes::new()),
             unicode: s(""),

@@ -21,7 +21,8 @@ impl TestCerts {
     pub fn new() -> Self {
         let server = rcgen::generate_simple_self_signed(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
             .expect("make the server certificate");
-        let other = rcgen::generate_simple_self_signed(vec!["other.invalid".to_owned()]).expect("make another certificate");
+        let other =
+            rcgen::generate_simple_self_signed(vec!["other.invalid".to_owned()]).expect("make another certificate");
         let dir = tempfile::tempdir().expect("a temporary folder");
         let write = |name: &str, text: String| std::fs::write(dir.path().join(name), text).expect("write a PEM file");
         write("server.pem", server.cert.pem() + &server.key_pair.serialize_pem());

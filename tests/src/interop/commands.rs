@@ -100,3 +100,10 @@ pub struct Nope;
 /// Answered by nobody and sent without `_ask`: the receiver closes the connection.
 #[amp_command(requires_answer = false)]
 pub struct NopeNotify;
+
+/// A protocol switch (Twisted's `ProtocolSwitchCommand`): after the answer
+/// the connection carries the upper-casing echo protocol (a greeting
+/// `HELLO <name>\n`, then every byte back upper-cased). The name `"refuse"`
+/// fails with `REFUSED`, and the connection goes on speaking AMP.
+#[amp_command(arguments(name: Unicode), errors(SwitchRefused = "REFUSED"))]
+pub struct Switch;

@@ -69,7 +69,7 @@ impl PythonPeer {
 
     /// Closes its stdin (a server role stops on that) and waits for it to
     /// exit, killing it after 15 s.
-    pub async fn finish(mut self) -> ExitStatus {
+    pub async fn finish(&mut self) -> ExitStatus {
         drop(self.stdin.take());
         match tokio::time::timeout(Duration::from_secs(15), self.child.wait()).await {
             Ok(status) => status.expect("wait for the peer"),

@@ -1,0 +1,113 @@
+//! The pickle mapping: a decoded Python pickle (`amp_evennia::pickle::Value`)
+//! as JSON.
+//!
+//! | Python | JSON |
+//! |--------|------|
+//! | `str`, `bool`, `None` | themselves |
+//! | `int` | a number with exact digits, any size |
+//! | `float` | a number; `"inf"`, `"-inf"`, `"nan"` as strings |
+//! | `list` | an array |
+//! | `tuple` | `{"tuple": [...]}` |
+//! | `dict` with only `str` keys | an object (insertion order) |
+//! | any other `dict` | `{"dict": [[k, v], ...]}` |
+//! | `bytes` | `{"base64": "..."}` |
+//! | `set`, `frozenset` | `{"set": [...]}`, `{"frozenset": [...]}` |
+//! | anything else | `{"global": "module.name", "args": [...]}` |
+//!
+//! "Anything else" is an object the pickle builds by calling a global (a
+//! `datetime` is `{"global": "datetime.datetime", "args": [{"base64": ...}]}`);
+//! its other parts appear only when the pickle has them: `"kwargs"` (a
+//! dict, as above), `"state"`, `"list_items"`, `"dict_items"`. A `bytearray`
+//! is `{"global": "builtins.bytearray", "args": [{"base64": ...}]}`, as
+//! Python pickles it before protocol 5. A bare reference to a global (a
+//! class, not a call) is `{"global": "module.name"}` with no `"args"`; an
+//! object whose callable is not a global shows it under `"callable"`.
+
+use amp_evennia::pickle::{Object, Value as Py};
+use base64::Engine as _;
+use serde_json::{Map, Value as Json};
+
+use crate::json::{float_to_json, number};
+
+fn tagged(tag: &str, inner: Json) -> Json {
+    let mut map = Map::new();
+    map.insert(tag.to_owned(), inner);
+    Json::Object(map)
+}
+
+fn base64(raw: &[u8]) -> Json {
+    tagged("base64", Json::String(base64::engine::general_purpose::STANDARD.encode(raw)))
+}
+
+fn list(items: &[Py]) -> Json {
+    Json::Array(items.iter().map(pickle_to_json).collect())
+}
+
+/// A dict: an object when every key is a `str`, else `{"dict": [[k, v], ...]}`.
+fn dict(pairs: &[(Py, Py)]) -> Json {
+    if pairs.iter().all(|(k, _)| matches!(k, Py::Str(_))) {
+        let mut map = Map::new();
+        for (k, v) in pairs {
+            if let Py::Str(key) = k {
+                // A repeated key keeps the last value, as building the dict in Python does.
+                map.insert(key.clone(), pickle_to_json(v));
+            }
+        }
+        Json::Object(map)
+    } else {
+        let rows = pairs.iter().map(|(k, v)| Json::Array(vec![pickle_to_json(k), pickle_to_json(v)])).collect();
+        tagged("dict", Json::Array(rows))
+    }
+}
+
+fn object(obj: &Object) -> Json {
+    let mut map = Map::new();
+    match &obj.callable {
+        Py::Global(g) => {
+            map.insert("global".into(), Json::String(format!("{}.{}", g.module, g.name)));
+        }
+        other => {
+            map.insert("callable".into(), pickle_to_json(other));
+        }
+    }
+    map.insert("args".into(), list(&obj.args));
+    if !obj.kwargs.is_empty() {
+        map.insert("kwargs".into(), dict(&obj.kwargs));
+    }
+    if let Some(state) = &obj.state {
+        map.insert("state".into(), pickle_to_json(state));
+    }
+    if !obj.list_items.is_empty() {
+        map.insert("list_items".into(), list(&obj.list_items));
+    }
+    if !obj.dict_items.is_empty() {
+        map.insert("dict_items".into(), dict(&obj.dict_items));
+    }
+    Json::Object(map)
+}
+
+/// One Python value in the pickle mapping.
+pub fn pickle_to_json(value: &Py) -> Json {
+    match value {
+        Py::None => Json::Null,
+        Py::Bool(b) => Json::Bool(*b),
+        Py::Int(n) => number(&n.to_string()),
+        Py::BigInt(n) => number(&n.to_string()),
+        Py::Float(x) => float_to_json(*x),
+        Py::Str(s) => Json::String(s.clone()),
+        Py::Bytes(b) => base64(b),
+        Py::ByteArray(b) => {
+            let mut map = Map::new();
+            map.insert("global".into(), Json::String("builtins.bytearray".into()));
+            map.insert("args".into(), Json::Array(vec![base64(b)]));
+            Json::Object(map)
+        }
+        Py::List(items) => list(items),
+        Py::Tuple(items) => tagged("tuple", list(items)),
+        Py::Dict(pairs) => dict(pairs),
+        Py::Set(items) => tagged("set", list(items)),
+        Py::FrozenSet(items) => tagged("frozenset", list(items)),
+        Py::Global(g) => tagged("global", Json::String(format!("{}.{}", g.module, g.name))),
+        Py::Object(obj) => object(obj),
+    }
+}

@@ -1,0 +1,174 @@
+//! `Display` for [`Value`]: Python's `repr()` syntax.
+//!
+//! Exact for built-in values made of ASCII text (the captured Evennia traffic
+//! prints exactly as Python printed it); close for the rest: Python's notion of
+//! a printable character is approximated, and objects print as the call that
+//! builds them (`datetime.datetime(b'...')`), not as their class's own repr.
+
+use std::fmt::{self, Display, Formatter, Write};
+
+use super::value::{Object, ObjectKind, Value};
+
+impl Display for Value {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::None => f.write_str("None"),
+            Value::Bool(true) => f.write_str("True"),
+            Value::Bool(false) => f.write_str("False"),
+            Value::Int(n) => write!(f, "{n}"),
+            Value::BigInt(n) => write!(f, "{n}"),
+            Value::Float(x) => f.write_str(&float_repr(*x)),
+            Value::Str(s) => write_str_repr(f, s),
+            Value::Bytes(b) => write_bytes_repr(f, b),
+            Value::ByteArray(b) => {
+                f.write_str("bytearray(")?;
+                write_bytes_repr(f, b)?;
+                f.write_str(")")
+            }
+            Value::List(items) => write_items(f, "[", items, "]"),
+            Value::Tuple(items) if items.len() == 1 => write!(f, "({},)", items[0]),
+            Value::Tuple(items) => write_items(f, "(", items, ")"),
+            Value::Dict(pairs) => write_pairs(f, pairs),
+            Value::Set(items) if items.is_empty() => f.write_str("set()"),
+            Value::Set(items) => write_items(f, "{", items, "}"),
+            Value::FrozenSet(items) if items.is_empty() => f.write_str("frozenset()"),
+            Value::FrozenSet(items) => write_items(f, "frozenset({", items, "})"),
+            Value::Global(g) => write!(f, "{}.{}", g.module, g.name),
+            Value::Object(o) => write_object(f, o),
+        }
+    }
+}
+
+fn write_items(f: &mut Formatter<'_>, open: &str, items: &[Value], close: &str) -> fmt::Result {
+    f.write_str(open)?;
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        write!(f, "{item}")?;
+    }
+    f.write_str(close)
+}
+
+fn write_pairs(f: &mut Formatter<'_>, pairs: &[(Value, Value)]) -> fmt::Result {
+    f.write_str("{")?;
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        write!(f, "{k}: {v}")?;
+    }
+    f.write_str("}")
+}
+
+fn write_object(f: &mut Formatter<'_>, o: &Object) -> fmt::Result {
+    match o.kind {
+        ObjectKind::Reduce => write!(f, "{}", o.callable)?,
+        ObjectKind::NewObj | ObjectKind::NewObjEx => write!(f, "{}.__new__", o.callable)?,
+    }
+    f.write_str("(")?;
+    let mut first = true;
+    let mut sep = |f: &mut Formatter<'_>| if std::mem::take(&mut first) { Ok(()) } else { f.write_str(", ") };
+    if o.kind != ObjectKind::Reduce {
+        sep(f)?;
+        write!(f, "{}", o.callable)?;
+    }
+    for arg in &o.args {
+        sep(f)?;
+        write!(f, "{arg}")?;
+    }
+    for (k, v) in &o.kwargs {
+        sep(f)?;
+        match k {
+            Value::Str(name) => write!(f, "{name}={v}")?,
+            other => write!(f, "**{{{other}: {v}}}")?,
+        }
+    }
+    f.write_str(")")?;
+    if !o.list_items.is_empty() {
+        write_items(f, " + ", &o.list_items, "")?;
+    }
+    if !o.dict_items.is_empty() {
+        f.write_str(" | ")?;
+        write_pairs(f, &o.dict_items)?;
+    }
+    if let Some(state) = &o.state {
+        write!(f, " <- {state}")?;
+    }
+    Ok(())
+}
+
+/// Python's `repr(float)`: shortest round-trip digits, exponent form outside
+/// 1e-4 <= |x| < 1e16, `inf`, `nan`, always a `.0` or an exponent.
+pub(crate) fn float_repr(x: f64) -> String {
+    if x.is_nan() {
+        return "nan".into();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    // Rust's Debug gives the shortest round-trip digits and switches to
+    // exponent form at the same thresholds as Python; only the exponent's
+    // spelling differs (`1e16` vs `1e+16`, `1e-5` vs `1e-05`).
+    let s = format!("{x:?}");
+    match s.split_once('e') {
+        None => s,
+        Some((mantissa, exp)) => {
+            let (sign, digits) = match exp.strip_prefix('-') {
+                Some(d) => ('-', d),
+                None => ('+', exp),
+            };
+            let mantissa = mantissa.strip_suffix(".0").unwrap_or(mantissa);
+            format!("{mantissa}e{sign}{digits:0>2}")
+        }
+    }
+}
+
+/// Whether Python's `str.isprintable()` would say yes (approximately, for
+/// non-ASCII: control, separator and format characters are not printable).
+fn printable(c: char) -> bool {
+    if c.is_ascii() {
+        return (' '..='~').contains(&c);
+    }
+    !(c.is_control()
+        || (c.is_whitespace())
+        || matches!(c, '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{2064}')
+        || matches!(c, '\u{feff}' | '\u{e000}'..='\u{f8ff}' | '\u{fff9}'..='\u{fffb}'))
+}
+
+fn write_str_repr(f: &mut Formatter<'_>, s: &str) -> fmt::Result {
+    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    f.write_char(quote)?;
+    for c in s.chars() {
+        match c {
+            '\\' => f.write_str("\\\\")?,
+            '\t' => f.write_str("\\t")?,
+            '\n' => f.write_str("\\n")?,
+            '\r' => f.write_str("\\r")?,
+            c if c == quote => write!(f, "\\{c}")?,
+            c if printable(c) => f.write_char(c)?,
+            c if (c as u32) < 0x100 => write!(f, "\\x{:02x}", c as u32)?,
+            c if (c as u32) < 0x10000 => write!(f, "\\u{:04x}", c as u32)?,
+            c => write!(f, "\\U{:08x}", c as u32)?,
+        }
+    }
+    f.write_char(quote)
+}
+
+fn write_bytes_repr(f: &mut Formatter<'_>, b: &[u8]) -> fmt::Result {
+    let quote = if b.contains(&b'\'') && !b.contains(&b'"') { b'"' } else { b'\'' };
+    f.write_char('b')?;
+    f.write_char(char::from(quote))?;
+    for &c in b {
+        match c {
+            b'\\' => f.write_str("\\\\")?,
+            b'\t' => f.write_str("\\t")?,
+            b'\n' => f.write_str("\\n")?,
+            b'\r' => f.write_str("\\r")?,
+            c if c == quote => write!(f, "\\{}", char::from(c))?,
+            0x20..=0x7e => f.write_char(char::from(c))?,
+            c => write!(f, "\\x{c:02x}")?,
+        }
+    }
+    f.write_char(char::from(quote))
+}

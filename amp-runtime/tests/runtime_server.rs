@@ -1,0 +1,260 @@
+//! Servers on loopback TCP and Unix sockets: many connections, state,
+//! broadcast, the non-AMP reply, garbage, graceful shutdown.
+
+mod runtime_support;
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use amp_runtime::client;
+use amp_runtime::connection::{CloseReason, ConnectionConfig};
+use amp_runtime::server::{ListenAddr, Server, EVENNIA_HTTP_REPLY};
+use amp_runtime::{AmpBox, CallError, Context, NoResponder, Router};
+use runtime_support::*;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+fn server_router() -> (Router, Arc<Gate>) {
+    let gate = Arc::new(Gate::default());
+    (test_router(gate.clone(), Arc::new(Seen::default())), gate)
+}
+
+/// A client responder answering WhoAmI with its own name.
+fn named_client(name: &str) -> Router {
+    let name = name.to_owned();
+    Router::new().command::<WhoAmI, _, _>(move |_cx, _| {
+        let name = name.clone();
+        async move { Ok(Text { text: name.into() }) }
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tcp_server_with_many_clients_state_and_broadcast() {
+    let (router, _) = server_router();
+    let counter = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let c = counter.clone();
+    let server = Server::builder()
+        .init(move |cx: &Context| {
+            let n = c.fetch_add(1, Ordering::SeqCst);
+            cx.set_state(Label(format!("conn-{n}")));
+        })
+        .bind_tcp("127.0.0.1:0", router)
+        .await
+        .unwrap();
+    let addr = server.tcp_addr().unwrap();
+    assert!(addr.ip().is_loopback());
+    let mut clients = Vec::new();
+    for i in 0..5 {
+        let conn = within(client::connect_tcp(addr, named_client(&format!("client-{i}")), ConnectionConfig::default()))
+            .await
+            .unwrap();
+        clients.push(conn);
+    }
+    within(server.wait_for_connections(5)).await;
+    // Every client still works: new connections never drop old ones.
+    let mut labels = Vec::new();
+    for c in &clients {
+        assert_eq!(within(c.call::<Sum>(SumArgs { a: 2, b: 3 })).await.unwrap().total, 5);
+        labels.push(String::from_utf8(within(c.call::<WhoAmI>(Empty)).await.unwrap().text.to_vec()).unwrap());
+    }
+    labels.sort();
+    assert_eq!(labels, (0..5).map(|i| format!("conn-{i}")).collect::<Vec<_>>());
+    // The handle lists them and reaches each one.
+    let listed = server.connections();
+    assert_eq!(listed.len(), 5);
+    assert!(listed.iter().all(|c| matches!(c.addr, amp_runtime::PeerAddr::Tcp(a) if a.ip().is_loopback())));
+    let answers = within(server.broadcast::<WhoAmI>(Empty)).await;
+    let mut names: Vec<String> =
+        answers.iter().map(|(_, r)| String::from_utf8(r.as_ref().unwrap().text.to_vec()).unwrap()).collect();
+    names.sort();
+    assert_eq!(names, (0..5).map(|i| format!("client-{i}")).collect::<Vec<_>>());
+    // A client that leaves is dropped from the list; broadcast reaches the rest.
+    clients.pop().unwrap().close();
+    within(async {
+        while server.connection_count() != 4 {
+            tokio::time::sleep(Duration::from_millis(2)).await
+        }
+    })
+    .await;
+    let answers = within(server.broadcast_raw("WhoAmI", &AmpBox::new())).await;
+    assert_eq!(answers.len(), 4);
+    assert!(answers.iter().all(|(_, r)| r.is_ok()));
+    let filtered = within(server.broadcast_where::<WhoAmI>(Empty, |c| c.id == listed[0].id)).await;
+    assert_eq!(filtered.len(), 1);
+    within(server.shutdown(Duration::from_secs(1))).await;
+    assert_eq!(server.connection_count(), 0);
+}
+
+#[tokio::test]
+async fn unix_server_and_client() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("amp.sock");
+    let (router, _) = server_router();
+    let server = Server::bind_unix(&path, router, ConnectionConfig::default()).await.unwrap();
+    assert_eq!(server.local_addr(), &ListenAddr::Unix(Some(path.clone())));
+    let conn = within(client::connect_unix(&path, NoResponder, ConnectionConfig::default())).await.unwrap();
+    assert!(conn.can_pass_fds());
+    assert_eq!(within(conn.call::<Echo>(Text::new("over unix"))).await.unwrap().text, "over unix");
+    within(server.shutdown(Duration::from_secs(1))).await;
+    assert!(!path.exists(), "the socket file is removed at shutdown");
+    assert!(matches!(within(conn.closed()).await, CloseReason::PeerClosed | CloseReason::Local));
+}
+
+#[tokio::test]
+async fn the_evennia_http_reply_is_the_captured_bytes() {
+    let captures =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/evennia-6.1/captures.txt"))
+            .unwrap();
+    let hex = captures.split("reply hex: ").nth(1).unwrap().split_whitespace().next().unwrap();
+    let captured: Vec<u8> =
+        (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect();
+    assert_eq!(captured.len(), 259);
+    assert_eq!(EVENNIA_HTTP_REPLY, &captured[..]);
+}
+
+#[tokio::test]
+async fn non_amp_first_byte_gets_the_configured_reply() {
+    let (router, _) = server_router();
+    let config = ConnectionConfig::default().with_non_amp_reply(EVENNIA_HTTP_REPLY);
+    let server = Server::bind_local(0, router, config).await.unwrap();
+    let addr = server.tcp_addr().unwrap();
+    let mut http = TcpStream::connect(addr).await.unwrap();
+    http.write_all(b"GET / HTTP/1.0\r\n\r\n").await.unwrap();
+    let mut reply = Vec::new();
+    within(http.read_to_end(&mut reply)).await.unwrap();
+    assert_eq!(reply, EVENNIA_HTTP_REPLY);
+
+    // Only the first byte counts: a box split right after a NUL pair inside a
+    // value (which Evennia takes for HTTP) works here.
+    let mut amp = TcpStream::connect(addr).await.unwrap();
+    let call = abox([("_command", "Echo"), ("_ask", "1"), ("text", "a\x00\x00b")]).serialize().unwrap();
+    let cut = call.windows(2).position(|w| w == b"\x00\x00").unwrap() + 2;
+    let cut = cut + call[cut..].windows(2).position(|w| w == b"\x00\x00").unwrap() + 2;
+    amp.write_all(&call[..cut]).await.unwrap();
+    amp.flush().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    amp.write_all(&call[cut..]).await.unwrap();
+    let mut raw = Vec::new();
+    let expected = abox([("_answer", "1"), ("text", "a\x00\x00b")]).serialize().unwrap();
+    while raw.len() < expected.len() {
+        let mut chunk = [0u8; 512];
+        let n = within(amp.read(&mut chunk)).await.unwrap();
+        assert!(n > 0);
+        raw.extend_from_slice(&chunk[..n]);
+    }
+    assert_eq!(raw, expected);
+    within(server.shutdown(Duration::from_secs(1))).await;
+}
+
+#[tokio::test]
+async fn without_the_preset_non_amp_bytes_just_close() {
+    let (router, _) = server_router();
+    let server = Server::bind_local(0, router, ConnectionConfig::default()).await.unwrap();
+    let mut http = TcpStream::connect(server.tcp_addr().unwrap()).await.unwrap();
+    http.write_all(b"GET / HTTP/1.0\r\n\r\n").await.unwrap();
+    let mut reply = Vec::new();
+    within(http.read_to_end(&mut reply)).await.unwrap();
+    assert!(reply.is_empty());
+    within(server.shutdown(Duration::from_secs(1))).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn garbage_on_one_connection_does_not_disturb_another() {
+    let (router, _) = server_router();
+    let server = Server::bind_local(0, router, ConnectionConfig::default()).await.unwrap();
+    let addr = server.tcp_addr().unwrap();
+    let good = within(client::connect_tcp(addr, NoResponder, ConnectionConfig::default())).await.unwrap();
+    for garbage in [&b"\xff\xfe\xfd garbage"[..], b"\x00\x05hello\x00\x00", b"\x00\x03abc\x00\x02xy\x01\x00", b"\x00"] {
+        let mut bad = TcpStream::connect(addr).await.unwrap();
+        bad.write_all(garbage).await.unwrap();
+        bad.shutdown().await.unwrap();
+        let mut rest = Vec::new();
+        // The server closes the bad connection (nothing AMP comes back).
+        within(bad.read_to_end(&mut rest)).await.unwrap();
+        assert!(rest.is_empty(), "{rest:?}");
+        assert_eq!(within(good.call::<Sum>(SumArgs { a: 40, b: 2 })).await.unwrap().total, 42);
+    }
+    within(async {
+        while server.connection_count() != 1 {
+            tokio::time::sleep(Duration::from_millis(2)).await
+        }
+    })
+    .await;
+    within(server.shutdown(Duration::from_secs(1))).await;
+}
+
+#[tokio::test]
+async fn graceful_shutdown_finishes_calls_in_flight() {
+    let (router, gate) = server_router();
+    let server = Server::bind_local(0, router, ConnectionConfig::default()).await.unwrap();
+    let addr = server.tcp_addr().unwrap();
+    let conn = within(client::connect_tcp(addr, NoResponder, ConnectionConfig::default())).await.unwrap();
+    let peer = conn.peer().clone();
+    let in_flight = tokio::spawn(async move { peer.call::<Wait>(Text::new("finish me")).await });
+    within(async {
+        while gate.started.load(Ordering::SeqCst) == 0 {
+            tokio::task::yield_now().await
+        }
+    })
+    .await;
+    let handle = server.clone();
+    let shutdown = tokio::spawn(async move { handle.shutdown(LIMIT).await });
+    // The listener goes away first.
+    within(async {
+        while TcpStream::connect(addr).await.is_ok() {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    })
+    .await;
+    gate.released.notify_waiters();
+    assert_eq!(within(in_flight).await.unwrap().unwrap().text, "finish me");
+    within(shutdown).await.unwrap();
+    assert_eq!(within(conn.closed()).await, CloseReason::PeerClosed);
+    assert!(matches!(conn.call::<Sum>(SumArgs { a: 1, b: 1 }).await, Err(CallError::ConnectionLost(_))));
+}
+
+#[tokio::test]
+async fn shutdown_deadline_closes_stuck_handlers() {
+    let (router, gate) = server_router();
+    let server = Server::bind_local(0, router, ConnectionConfig::default()).await.unwrap();
+    let conn = within(client::connect_tcp(server.tcp_addr().unwrap(), NoResponder, ConnectionConfig::default()))
+        .await
+        .unwrap();
+    let peer = conn.peer().clone();
+    let stuck = tokio::spawn(async move { peer.call::<Wait>(Text::new("never released")).await });
+    within(async {
+        while gate.started.load(Ordering::SeqCst) == 0 {
+            tokio::task::yield_now().await
+        }
+    })
+    .await;
+    within(server.shutdown(Duration::from_millis(100))).await;
+    assert!(matches!(within(stuck).await.unwrap(), Err(CallError::ConnectionLost(_))));
+    assert_eq!(server.connection_count(), 0);
+}
+
+#[tokio::test]
+async fn on_connect_hook_runs_for_each_connection() {
+    let (router, _) = server_router();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let server = Server::builder()
+        .on_connect(move |peer| {
+            let tx = tx.clone();
+            async move {
+                // The server calls the new client first, as Evennia's Portal may.
+                let name = peer.call::<WhoAmI>(Empty).await.map(|t| t.text);
+                let _ = tx.send(name);
+            }
+        })
+        .bind_tcp("127.0.0.1:0", router)
+        .await
+        .unwrap();
+    let addr = server.tcp_addr().unwrap();
+    let _a = within(client::connect_tcp(addr, named_client("a"), ConnectionConfig::default())).await.unwrap();
+    let _b = within(client::connect_tcp(addr, named_client("b"), ConnectionConfig::default())).await.unwrap();
+    let mut got = vec![within(rx.recv()).await.unwrap().unwrap(), within(rx.recv()).await.unwrap().unwrap()];
+    got.sort();
+    assert_eq!(got, ["a", "b"]);
+    within(server.shutdown(Duration::from_secs(1))).await;
+}

@@ -1,0 +1,262 @@
+"""Runs the loopback benchmark and prints a Markdown report (benches/run-loopback.sh).
+
+Throughput: every pair of {Rust, Twisted} client x {Rust, Twisted} server, in
+separate processes over 127.0.0.1, with TCP_NODELAY off and on (the same on
+both sides), for four workloads; each measured RUNS times (runs interleaved
+so drift hits every pair alike), medians reported.
+
+Idle connections: RSS of a Rust server (from /proc/PID/status) before and
+after COUNT connections held by another process, and after one call on each.
+
+Only the standard library: run it with any Python 3.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+WORKLOADS = [
+    ("sum1", "sum", 1, "Sum, one call at a time", 4.0),
+    ("sum100", "sum", 100, "Sum, 100 calls in flight", 20.0),
+    ("echo1", "echo", 1, "Echo 60 KiB, one at a time", 2.0),
+    ("echo16", "echo", 16, "Echo 60 KiB, 16 in flight", 2.0),
+]
+ECHO_BYTES = 60 * 1024
+PAIRS = [("rust", "rust"), ("twisted", "twisted"), ("rust", "twisted"), ("twisted", "rust")]
+
+
+class Sides:
+    def __init__(self, rust_bin, python, script):
+        self.rust_bin, self.python, self.script = rust_bin, python, script
+
+    def command(self, kind, *args):
+        if kind == "rust":
+            return [self.rust_bin, *args]
+        return [self.python, self.script, *args]
+
+
+def start_server(cmd):
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    line = proc.stdout.readline()
+    if not line.strip().isdigit():
+        proc.kill()
+        raise SystemExit(f"{cmd}: expected a port, got {line!r}")
+    return proc, int(line)
+
+
+def stop(proc, timeout=30):
+    if proc.stdin:
+        proc.stdin.close()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def run_client(cmd, seconds):
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 90)
+    if out.returncode != 0:
+        raise SystemExit(f"{cmd} failed ({out.returncode}):\n{out.stderr}")
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    return result["calls"] / result["seconds"]
+
+
+def throughput(sides, seconds, runs, log):
+    """{(nodelay, client, server, workload): [calls/s, ...]}"""
+    samples = {}
+    for nodelay in ("0", "1"):
+        for server_kind in ("rust", "twisted"):
+            server, port = start_server(sides.command(server_kind, "server", nodelay))
+            try:
+                for run in range(runs):
+                    for client_kind in ("rust", "twisted"):
+                        for key, workload, inflight, _, _ in WORKLOADS:
+                            cmd = sides.command(
+                                client_kind, "client", str(port), nodelay, workload, str(inflight), str(seconds)
+                            )
+                            rate = run_client(cmd, seconds)
+                            samples.setdefault((nodelay, client_kind, server_kind, key), []).append(rate)
+                            log(f"nodelay={nodelay} {client_kind}->{server_kind} {key} run {run + 1}: {rate:,.0f} calls/s")
+            finally:
+                stop(server)
+    return samples
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise SystemExit(f"no VmRSS for pid {pid}")
+
+
+def fd_count(pid):
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def wait_until(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise SystemExit(f"timed out waiting for {what}")
+
+
+def expect_line(proc, prefix, timeout, what):
+    # The clients print one line per step; a blocking read is bounded by the
+    # client's own behaviour, and the subprocess is killed on failure.
+    start = time.monotonic()
+    line = proc.stdout.readline()
+    if not line.startswith(prefix):
+        proc.kill()
+        raise SystemExit(f"{what}: expected {prefix!r}, got {line!r} after {time.monotonic() - start:.1f} s")
+    return line
+
+
+def idle(sides, count, log):
+    server, port = start_server(sides.command("rust", "idle-server"))
+    try:
+        time.sleep(0.5)
+        base_fds, base_rss = fd_count(server.pid), rss_kib(server.pid)
+        clients = subprocess.Popen(
+            sides.command("rust", "idle-clients", str(port), str(count)),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            expect_line(clients, "connected", 300, "idle clients")
+            wait_until(lambda: fd_count(server.pid) >= base_fds + count, 120, f"the server to hold {count} connections")
+            time.sleep(1.0)
+            held = fd_count(server.pid) - base_fds
+            connected_rss = rss_kib(server.pid)
+            clients.stdin.write("call\n")
+            clients.stdin.flush()
+            expect_line(clients, "called", 300, "idle clients' calls")
+            time.sleep(1.0)
+            called_rss = rss_kib(server.pid)
+            # The server still answers a new connection while holding them all.
+            rate = run_client(sides.command("rust", "client", str(port), "1", "sum", "1", "1"), 1)
+        finally:
+            stop(clients)
+    finally:
+        stop(server)
+    result = {
+        "connections": count,
+        "held": held,
+        "base_rss_kib": base_rss,
+        "connected_rss_kib": connected_rss,
+        "called_rss_kib": called_rss,
+        "bytes_per_connection_idle": (connected_rss - base_rss) * 1024 / count,
+        "bytes_per_connection_after_call": (called_rss - base_rss) * 1024 / count,
+        "sum_calls_per_s_while_holding": rate,
+    }
+    log(f"idle: {result}")
+    return result
+
+
+def version(cmd):
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=30).stdout.strip()
+    except OSError:
+        return "?"
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "?"
+
+
+def fmt_rate(key, rate):
+    if key.startswith("echo"):
+        return f"{rate * ECHO_BYTES / 1e6:,.0f} MB/s ({rate:,.0f}/s)"
+    return f"{rate:,.0f} calls/s"
+
+
+def report(env, samples, idle_result, runs, seconds):
+    lines = []
+    add = lines.append
+    add(f"Measured {env['date']} on {env['cpu']} ({env['cores']} cores), {env['kernel']};")
+    add(f"{env['rustc']}; Twisted {env['twisted']} on Python {env['python']}.")
+    add(f"Median of {runs} runs of {seconds:g} s each (after 0.5 s of warm-up), client and server in")
+    add("separate processes over 127.0.0.1. Echo rates are MB/s of payload each way.")
+    add("")
+    for nodelay in ("0", "1"):
+        add(f"TCP_NODELAY {'on' if nodelay == '1' else 'off'} (both sides):")
+        add("")
+        add("| workload | Rust client, Rust server | Twisted client, Twisted server | Rust client, Twisted server "
+            "| Twisted client, Rust server | Rust / Twisted | target |")
+        add("|---|---|---|---|---|---|---|")
+        for key, _, _, label, target in WORKLOADS:
+            med = {pair: statistics.median(samples[(nodelay, *pair, key)]) for pair in PAIRS}
+            ratio = med[("rust", "rust")] / med[("twisted", "twisted")]
+            verdict = "met" if ratio >= target else "MISSED"
+            cells = " | ".join(fmt_rate(key, med[p]) for p in PAIRS)
+            add(f"| {label} | {cells} | {ratio:.1f}x | >= {target:g}x: {verdict} |")
+        add("")
+    if idle_result:
+        r = idle_result
+        add(f"Idle connections (Rust server, default configuration; clients in another process):")
+        add("")
+        add("| measure | value |")
+        add("|---|---|")
+        add(f"| connections held by one server | {r['held']:,} of {r['connections']:,} opened |")
+        add(f"| server RSS before / with them / after one Sum on each | {r['base_rss_kib']:,} / "
+            f"{r['connected_rss_kib']:,} / {r['called_rss_kib']:,} KiB |")
+        add(f"| RSS per idle connection (never used) | {r['bytes_per_connection_idle'] / 1024:.1f} KiB |")
+        add(f"| RSS per idle connection (after one call) | {r['bytes_per_connection_after_call'] / 1024:.1f} KiB |")
+        add(f"| Sum one at a time on a new connection meanwhile | {r['sum_calls_per_s_while_holding']:,.0f} calls/s |")
+        add("")
+    return "\n".join(lines)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rust", required=True, help="the loopback binary (release build)")
+    ap.add_argument("--python", required=True, help="python of the Twisted venv")
+    ap.add_argument("--script", required=True, help="benches/twisted_loopback.py")
+    ap.add_argument("--seconds", type=float, default=3.0)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--idle", type=int, default=10_000, help="idle connections (0 to skip)")
+    ap.add_argument("--json", help="also write the raw samples here")
+    args = ap.parse_args()
+
+    def log(msg):
+        print(msg, file=sys.stderr, flush=True)
+
+    env = {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu": cpu_model(),
+        "cores": os.cpu_count(),
+        "kernel": f"Linux {platform.release()}",
+        "rustc": version(["rustc", "--version"]),
+        "twisted": version([args.python, "-c", "import twisted; print(twisted.__version__)"]),
+        "python": version([args.python, "-c", "import platform; print(platform.python_version())"]),
+    }
+    sides = Sides(args.rust, args.python, args.script)
+    samples = throughput(sides, args.seconds, args.runs, log)
+    idle_result = idle(sides, args.idle, log) if args.idle > 0 else None
+    text = report(env, samples, idle_result, args.runs, args.seconds)
+    print(text)
+    if args.json:
+        with open(args.json, "w") as f:
+            raw = {"env": env, "samples": {"|".join(k): v for k, v in samples.items()}, "idle": idle_result}
+            json.dump(raw, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

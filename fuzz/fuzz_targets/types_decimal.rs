@@ -1,0 +1,19 @@
+//! `Decimal` decoding (Python's `Decimal()` grammar): no panic; `str()` of
+//! the value reads back to the same representation (sign, digits, exponent,
+//! NaN kind and payload).
+
+#![no_main]
+
+mod types_common;
+
+use amp_runtime::types::Decimal;
+use libfuzzer_sys::fuzz_target;
+use types_common::round_trip;
+
+fuzz_target!(|data: &[u8]| {
+    if let Some((value, canonical)) = round_trip::<Decimal>(data) {
+        assert_eq!(canonical, value.to_string().as_bytes());
+        let parsed: amp_runtime::Decimal = value.to_string().parse().expect("Display output parses");
+        assert_eq!(parsed, value);
+    }
+});

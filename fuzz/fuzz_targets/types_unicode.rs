@@ -1,0 +1,19 @@
+//! `Unicode` decoding: exactly the valid UTF-8 decodes (Python's strict
+//! `bytes.decode("utf-8")`: no surrogates, no overlong forms), unchanged.
+
+#![no_main]
+
+mod types_common;
+
+use amp_runtime::types::Unicode;
+use libfuzzer_sys::fuzz_target;
+use types_common::round_trip;
+
+fuzz_target!(|data: &[u8]| {
+    let decoded = round_trip::<Unicode>(data);
+    assert_eq!(decoded.is_some(), std::str::from_utf8(data).is_ok(), "{data:?}");
+    if let Some((text, canonical)) = decoded {
+        assert_eq!(text.as_bytes(), data);
+        assert_eq!(&canonical[..], data);
+    }
+});

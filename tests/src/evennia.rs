@@ -1,0 +1,67 @@
+//! A real Evennia 6.1 Portal for end-to-end tests, without Evennia's Server.
+//!
+//! ```no_run
+//! # async fn demo() {
+//! use amp_tests::evennia::{EvenniaGame, TelnetClient, StandinServer};
+//! use std::time::Duration;
+//! let game = EvenniaGame::create();          // a game folder with private loopback ports
+//! let portal = game.start_portal();          // the Portal alone; killed when dropped
+//! let server = StandinServer::start(portal.amp_addr()); // or the Rust Server under test
+//! let mut player = TelnetClient::connect(portal.telnet_addr()).await.unwrap();
+//! player.read_until("Welcome", Duration::from_secs(10)).await.unwrap();
+//! let portal = portal.restart();              // same ports, new process
+//! # }
+//! ```
+//!
+//! Pieces (the Python side is in `tests/evennia/`, run with the ev61 venv):
+//! - [`EvenniaGame`]: `evennia --init` + `evennia migrate` run once into a
+//!   template cached under `target/amp-tests/evennia-template/` (about 15-20 s
+//!   the first time), then copied per game (well under a second). Settings:
+//!   every interface 127.0.0.1 (`LOCKDOWN_MODE` too), private ports,
+//!   `MAX_CONNECTION_RATE` 1000, nothing that dials out.
+//! - [`PortalGuard`]: the Portal's twistd process, started alone (no Server),
+//!   ready when it reports every listener bound; stopped with SIGTERM (then
+//!   SIGKILL) by pid on [`stop`](PortalGuard::stop) or drop. Children are also
+//!   tied to the test process with `PR_SET_PDEATHSIG`, so a killed test run
+//!   leaves no Portal behind.
+//! - [`TelnetClient`]: a player, refusing every telnet option.
+//! - [`StandinServer`]: a Python stand-in for Evennia's Server built from
+//!   Evennia's own AMP commands, reporting what it sees as JSON events.
+//!
+//! # Portal behaviour a Server implementation must expect (Evennia 6.1)
+//! - The Server is the AMP client. Its first box must be AdminServer2Portal
+//!   PSYNC `(0, {operation: "\x03", spid, info_dict})`; that call makes the
+//!   connection the Portal's `server_connection`. Before it answers, the
+//!   Portal calls AdminPortal2Server PSYNC `{server_restart_mode, sessiondata,
+//!   portal_start_time}` (its own `_ask`): the Server must answer it.
+//! - Any AMP connection (even a port probe) becomes the Portal's
+//!   `amp_protocol` (the last one made wins). Until a Server has sent PSYNC,
+//!   a new player's PCONN is *broadcast* to the open AMP connections, or lost
+//!   if none is open while `amp_protocol` is set (after a probe closed). The
+//!   harness therefore never probes the AMP or telnet port: readiness comes
+//!   from the Portal process itself.
+//! - A player connecting gives PCONN at once, then PCONNSYNC when telnet
+//!   negotiation ends (at most 2 s later, sooner when the client answers every
+//!   option as [`TelnetClient`] does). Typed lines arrive as MsgPortal2Server
+//!   `{text: [[line], {}]}` (with the line's `\n`), hang-ups as PDISCONN.
+//! - On SIGTERM the Portal sends AdminPortal2Server PDISCONNALL and SSHUTD to
+//!   its Server before closing (with no AMP connection ever made it logs an
+//!   `AttributeError` traceback instead: Evennia's bug, harmless).
+//! - SRELOAD/SRESET from the Server make a stock Portal launch Evennia's own
+//!   Python Server once the connection drops. The harness Portal refuses and
+//!   records the request instead ([`PortalGuard::server_start_requests`]),
+//!   unless [`PortalOptions::allow_server_start`] is set.
+//! - `evennia migrate` on an already migrated database recurses without end
+//!   when stdin is not a TTY (its superuser prompt): migrate runs only once,
+//!   on the fresh template.
+
+mod game;
+mod portal;
+mod process;
+mod standin;
+mod telnet;
+
+pub use game::{template_cache, EvenniaGame, EvenniaPorts, GameTimings};
+pub use portal::{PortalGuard, PortalOptions};
+pub use standin::StandinServer;
+pub use telnet::{TelnetClient, TelnetError, TelnetParser};

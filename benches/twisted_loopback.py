@@ -8,7 +8,9 @@
         WORKLOAD is "sum" (Sum(a, b) -> total) or "echo" (Echo of a 60 KiB
         String). Keeps INFLIGHT calls outstanding on one connection: warms up
         for 0.5 s, then counts the answers that arrive within SECONDS, and
-        prints one JSON line {"calls": N, "seconds": S}.
+        prints one JSON line {"calls": N, "seconds": S, "cpu_seconds": C,
+        "calls_total": T} (C: this process's CPU time while counting; T:
+        answers including the warm-up).
 
 NODELAY is 0 or 1: TCP_NODELAY on this side's sockets (Twisted leaves it off
 by default). The Rust binary (benches/src/bin/loopback.rs) takes the same
@@ -17,6 +19,7 @@ arguments, so any client runs against any server.
 
 import json
 import os
+import resource
 import sys
 import time
 
@@ -55,6 +58,11 @@ class Server(amp.AMP):
         return {"value": value}
 
 
+def cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 class StopOnEof(protocol.Protocol):
     def connectionLost(self, reason):
         if reactor.running:
@@ -79,6 +87,7 @@ class Load:
         self.counting = False
         self.stopping = False
         self.calls = 0
+        self.calls_total = 0
         self.running = 0
         self.started = 0.0
         if workload == "sum":
@@ -96,10 +105,12 @@ class Load:
     def begin(self):
         self.counting = True
         self.started = time.perf_counter()
+        self.cpu_started = cpu_seconds()
         reactor.callLater(self.seconds, self.end)
 
     def end(self):
         self.elapsed = time.perf_counter() - self.started
+        self.cpu = cpu_seconds() - self.cpu_started
         self.counting = False
         self.stopping = True
 
@@ -111,6 +122,7 @@ class Load:
         if result != self.expect:
             self.failed(f"unexpected answer {result!r:.100}")
             return
+        self.calls_total += 1
         if self.counting:
             self.calls += 1
         if self.stopping:
@@ -125,7 +137,13 @@ class Load:
         os._exit(1)
 
     def done(self):
-        print(json.dumps({"calls": self.calls, "seconds": self.elapsed}), flush=True)
+        summary = {
+            "calls": self.calls,
+            "seconds": self.elapsed,
+            "cpu_seconds": self.cpu,
+            "calls_total": self.calls_total,
+        }
+        print(json.dumps(summary), flush=True)
         self.proto.transport.loseConnection()
         reactor.stop()
 

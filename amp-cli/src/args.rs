@@ -103,7 +103,9 @@ pub fn parse_arguments(
             }
             let value = match j {
                 Json::Null => None,
-                j => Some(json_to_value(&field.ty, &j, registry).map_err(|e| format!("--json: argument `{name}`: {e}"))?),
+                j => Some(
+                    json_to_value(&field.ty, &j, registry).map_err(|e| format!("--json: argument `{name}`: {e}"))?,
+                ),
             };
             given.push((name, value));
         }
@@ -129,11 +131,10 @@ fn word_value(field: &Field, raw: &[u8], registry: &TypeRegistry) -> Result<Valu
         TypeRef::Integer(_) | TypeRef::Boolean | TypeRef::Float | TypeRef::Decimal | TypeRef::DateTime => {
             parse_text(&ty, text()?.as_bytes(), registry)
         }
-        TypeRef::ListOf(_) | TypeRef::AmpList(_) => Err(format!(
-            "a {} is given only with --json '{{\"{}\": [...]}}'",
-            field.ty.type_name(),
-            field.name
-        )),
+        TypeRef::ListOf(_) => Err(format!("a ListOf is given only with --json '{{\"{}\": [...]}}'", field.name)),
+        TypeRef::AmpList(_) => {
+            Err(format!("an AmpList is given only with --json '{{\"{}\": [{{...}}, ...]}}'", field.name))
+        }
         TypeRef::Descriptor => Err("a Descriptor cannot be passed from the command line".to_owned()),
         TypeRef::Custom(name) => Err(format!("type {name} has no value form")),
     }

@@ -28,7 +28,7 @@ pub struct CallRequest {
     pub command: String,
     /// `NAME=VALUE` words, as given (values may be any bytes).
     pub words: Vec<OsString>,
-    /// `--json`: a JSON object of arguments.
+    /// `--json`: a JSON object of arguments (`-`: read it from stdin).
     pub json: Option<String>,
     /// `--no-answer`: send without `_ask`.
     pub no_answer: bool,
@@ -49,8 +49,17 @@ pub async fn run(req: CallRequest) -> Outcome {
             if known.is_empty() { "no command".to_owned() } else { known.join(", ") }
         )));
     };
-    let fields = parse_arguments(command, original, &req.words, req.json.as_deref(), &loaded.registry)
-        .map_err(Failure::usage)?;
+    let json = match req.json.as_deref() {
+        Some("-") => {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin().lock(), &mut text)
+                .map_err(|e| Failure::usage(format!("--json -: cannot read stdin: {e}")))?;
+            Some(text)
+        }
+        other => other.map(str::to_owned),
+    };
+    let fields =
+        parse_arguments(command, original, &req.words, json.as_deref(), &loaded.registry).map_err(Failure::usage)?;
     let body = encode_fields(&command.arguments, &fields, &loaded.registry, &mut ArgContext::new())
         .map_err(|e| Failure::usage(format!("cannot encode the arguments of `{}`: {e}", command.name)))?;
     let addr = Addr::parse(&req.addr).map_err(Failure::usage)?;
@@ -60,7 +69,9 @@ pub async fn run(req: CallRequest) -> Outcome {
     let conn = match timeout_at(deadline, connect(&addr)).await {
         Ok(Ok(conn)) => conn,
         Ok(Err(e)) => return Err(Failure::connection(format!("cannot connect to {addr}: {e}"))),
-        Err(_) => return Err(Failure::connection(format!("cannot connect to {addr}: no connection within {seconds}s"))),
+        Err(_) => {
+            return Err(Failure::connection(format!("cannot connect to {addr}: no connection within {seconds}s")))
+        }
     };
 
     if req.no_answer || !command.requires_answer {

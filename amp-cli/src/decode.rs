@@ -134,9 +134,8 @@ fn merge(streams: &[Stream], matches: &[Vec<Option<usize>>]) -> Vec<(usize, usiz
     let lens: Vec<usize> = streams.iter().map(|s| s.boxes.len()).collect();
     let mut next = vec![0usize; streams.len()];
     let mut order = Vec::with_capacity(lens.iter().sum());
-    let ready = |s: usize, next: &[usize]| {
-        next[s] < lens[s] && matches[s][next[s]].map_or(true, |call| call < next[1 - s])
-    };
+    let ready =
+        |s: usize, next: &[usize]| next[s] < lens[s] && matches[s][next[s]].map_or(true, |call| call < next[1 - s]);
     while order.len() < lens.iter().sum::<usize>() {
         // Stream 0 first; the other when 0 waits; when both wait (answers
         // crossing in a way no real exchange produces), stream 0 anyway.
@@ -197,4 +196,65 @@ fn box_line(stream: usize, b: &AmpBox, call: Option<&AmpBox>, loaded: Option<&Lo
         line.insert("error".into(), json!({ "code": text("_error_code"), "description": text("_error_description") }));
     }
     Json::Object(line)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn b(pairs: &[(&str, &str)]) -> AmpBox {
+        AmpBox::from_pairs(
+            pairs
+                .iter()
+                .map(|(k, v)| (Bytes::copy_from_slice(k.as_bytes()), Bytes::copy_from_slice(v.as_bytes())))
+                .collect(),
+        )
+    }
+
+    fn stream(boxes: Vec<AmpBox>) -> Stream {
+        Stream { boxes, error: None }
+    }
+
+    fn order(streams: &[Stream]) -> Vec<(usize, usize)> {
+        merge(streams, &match_answers(streams))
+    }
+
+    #[test]
+    fn answers_wait_for_their_calls() {
+        // Stream 0 answers stream 1's call before making its own.
+        let s0 = stream(vec![b(&[("_answer", "1")]), b(&[("_command", "A"), ("_ask", "1")])]);
+        let s1 = stream(vec![b(&[("_command", "B"), ("_ask", "1")]), b(&[("_answer", "1")])]);
+        let streams = [s0, s1];
+        assert_eq!(match_answers(&streams), vec![vec![Some(0), None], vec![None, Some(1)]]);
+        assert_eq!(order(&streams), vec![(1, 0), (0, 0), (0, 1), (1, 1)]);
+    }
+
+    #[test]
+    fn stream_zero_first_when_nothing_waits() {
+        let s0 = stream(vec![b(&[("_command", "A"), ("_ask", "1")]), b(&[("_command", "A"), ("_ask", "2")])]);
+        let s1 = stream(vec![b(&[("_answer", "2")]), b(&[("_error", "1")])]);
+        let streams = [s0, s1];
+        assert_eq!(order(&streams), vec![(0, 0), (0, 1), (1, 0), (1, 1)]);
+        assert_eq!(match_answers(&streams)[1], vec![Some(1), Some(0)]);
+    }
+
+    #[test]
+    fn a_tag_used_twice_pairs_in_order_and_strays_do_not_block() {
+        let s0 = stream(vec![b(&[("_command", "A"), ("_ask", "1")]), b(&[("_command", "A"), ("_ask", "1")])]);
+        let s1 = stream(vec![
+            b(&[("_answer", "9")]),
+            b(&[("_answer", "1")]),
+            b(&[("_answer", "1")]),
+            b(&[("_answer", "1")]),
+        ]);
+        let streams = [s0, s1];
+        assert_eq!(match_answers(&streams)[1], vec![None, Some(0), Some(1), None]);
+        assert_eq!(order(&streams), vec![(0, 0), (0, 1), (1, 0), (1, 1), (1, 2), (1, 3)]);
+    }
+
+    #[test]
+    fn one_stream_keeps_its_order() {
+        let streams = [stream(vec![b(&[("_answer", "1")]), b(&[("_command", "A"), ("_ask", "1")])])];
+        assert_eq!(order(&streams), vec![(0, 0), (0, 1)]);
+    }
 }

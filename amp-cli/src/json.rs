@@ -233,3 +233,92 @@ pub fn field_names(fields: &[Field]) -> String {
     }
     fields.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ")
 }
+
+#[cfg(test)]
+mod tests {
+    use amp_schema::IntRepr;
+
+    use super::*;
+
+    fn big() -> TypeRef {
+        TypeRef::Integer(IntRepr::Big)
+    }
+
+    fn read(ty: &TypeRef, text: &str) -> Result<Value, String> {
+        json_to_value(ty, &serde_json::from_str(text).unwrap(), &TypeRegistry::new())
+    }
+
+    #[test]
+    fn integers_keep_every_digit_both_ways() {
+        let digits = "-123456789012345678901234567890123456789";
+        let v = read(&big(), digits).unwrap();
+        assert_eq!(value_to_json(&v).to_string(), digits);
+        assert_eq!(read(&big(), &format!("\"{digits}\"")).unwrap(), v);
+        assert!(read(&big(), "1.0").unwrap_err().contains("expected an integer, got 1.0"));
+        assert!(read(&big(), "1e3").is_err());
+        assert!(read(&big(), "true").unwrap_err().contains("got a boolean"));
+    }
+
+    #[test]
+    fn floats_use_python_digits_and_special_strings() {
+        for (x, text) in [(1e16, "1e+16"), (0.1, "0.1"), (-0.0, "-0.0"), (1e-5, "1e-05"), (3.5, "3.5")] {
+            assert_eq!(float_to_json(x).to_string(), text);
+        }
+        assert_eq!(float_to_json(f64::INFINITY), Json::String("inf".into()));
+        assert_eq!(float_to_json(f64::NEG_INFINITY), Json::String("-inf".into()));
+        assert_eq!(float_to_json(f64::NAN), Json::String("nan".into()));
+        assert_eq!(read(&TypeRef::Float, "\"-inf\"").unwrap(), Value::Float(f64::NEG_INFINITY));
+        assert_eq!(read(&TypeRef::Float, "1e16").unwrap(), Value::Float(1e16));
+        assert!(read(&TypeRef::Float, "\"one\"").is_err());
+    }
+
+    #[test]
+    fn strings_are_text_or_base64() {
+        assert_eq!(bytes_to_json(b"caf\xc3\xa9"), Json::String("café".into()));
+        assert_eq!(bytes_to_json(b"\xff\x00").to_string(), r#"{"base64":"/wA="}"#);
+        assert_eq!(
+            read(&TypeRef::String, r#"{"base64": "/wA="}"#).unwrap(),
+            Value::String(Bytes::from_static(b"\xff\x00"))
+        );
+        assert_eq!(read(&TypeRef::String, r#""é""#).unwrap(), Value::String(Bytes::from("é")));
+        assert!(read(&TypeRef::String, r#"{"base64": "/wA=", "x": 1}"#).is_err());
+    }
+
+    #[test]
+    fn decimals_and_datetimes_keep_their_wire_form() {
+        let d = read(&TypeRef::Decimal, "\"-1.500E+7\"").unwrap();
+        assert_eq!(value_to_json(&d), Json::String("-1.500E+7".into()));
+        // A JSON number keeps its digits too.
+        assert_eq!(value_to_json(&read(&TypeRef::Decimal, "1.50").unwrap()), Json::String("1.50".into()));
+        let t = read(&TypeRef::DateTime, "\"2012-02-29T23:59:58.123456-05:30\"").unwrap();
+        assert_eq!(value_to_json(&t), Json::String("2012-02-29T23:59:58.123456-05:30".into()));
+        assert!(read(&TypeRef::DateTime, "\"2012-02-29\"").unwrap_err().contains("32"));
+    }
+
+    #[test]
+    fn lists_and_amp_lists() {
+        let row = vec![
+            Field { name: "x".into(), ty: big(), optional: false, span: Default::default() },
+            Field { name: "label".into(), ty: TypeRef::Unicode, optional: true, span: Default::default() },
+        ];
+        let ty = TypeRef::AmpList(row);
+        let v = read(&ty, r#"[{"x": 1, "label": "one"}, {"x": 2, "label": null}, {"x": 3}]"#).unwrap();
+        // Read from JSON, an absent optional is left out (decoding lists it as null).
+        assert_eq!(value_to_json(&v).to_string(), r#"[{"x":1,"label":"one"},{"x":2},{"x":3}]"#);
+        assert!(read(&ty, r#"[{"label": "no x"}]"#).unwrap_err().contains("[0].x: required but missing"));
+        assert!(read(&ty, r#"[{"x": 1, "y": 2}]"#).unwrap_err().contains("[0].y: unknown field (expected x, label)"));
+        let nested = TypeRef::ListOf(Box::new(TypeRef::ListOf(Box::new(TypeRef::Unicode))));
+        let v = read(&nested, r#"[["a"], []]"#).unwrap();
+        assert_eq!(value_to_json(&v).to_string(), r#"[["a"],[]]"#);
+        assert!(read(&nested, r#"[["a"], [1]]"#).unwrap_err().starts_with("[1]: [0]: expected a string"));
+    }
+
+    #[test]
+    fn boxes_show_raw_pairs_in_order() {
+        let b = AmpBox::from_pairs(vec![
+            (Bytes::from_static(b"_command"), Bytes::from_static(b"Sum")),
+            (Bytes::from_static(b"a"), Bytes::from_static(b"\xff")),
+        ]);
+        assert_eq!(box_to_json(&b).to_string(), r#"{"_command":"Sum","a":{"base64":"/w=="}}"#);
+    }
+}

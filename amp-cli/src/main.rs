@@ -56,7 +56,8 @@ enum Command {
         /// Arguments by wire name; ListOf and AmpList only through --json.
         #[arg(value_name = "NAME=VALUE")]
         arguments: Vec<OsString>,
-        /// Arguments as a JSON object (values in the JSON mapping).
+        /// Arguments as a JSON object (values in the JSON mapping); `-` reads
+        /// it from stdin (for values longer than a command line allows).
         #[arg(long, value_name = "JSON")]
         json: Option<String>,
         /// Send without _ask: no answer is asked for or printed.

@@ -111,3 +111,74 @@ pub fn pickle_to_json(value: &Py) -> Json {
         Py::Object(obj) => object(obj),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use amp_evennia::pickle::{self, Global, Object, ObjectKind};
+    use base64::Engine as _;
+
+    use super::*;
+
+    fn from_b64(b64: &str) -> Json {
+        let raw = base64::engine::general_purpose::STANDARD.decode(b64).unwrap();
+        pickle_to_json(&pickle::decode(&raw).unwrap())
+    }
+
+    /// pickle.dumps(v, P) for v = {'s': {2, 3}, 'b': b'\x00\xff', 't': (1.5, None, inf, -inf),
+    /// 'f': frozenset([1]), 'd': datetime(2020, 1, 2, 3, 4, 5), 'big': 2**100, 'neg': -2**70,
+    /// 'ba': bytearray(b'x'), 'l': [True, False, 'é'], 'n': nan}, written by CPython 3.11.
+    const PROTOCOL_5: &str = "gAWVxQAAAAAAAAB9lCiMAXOUj5QoSwJLA5CMAWKUQwIA/5SMAXSUKEc/+AAAAAAAAE5Hf/AAAAAAAABH//AAAAAAAAB0lIwBZpQoSwGRlIwBZJSMCGRhdGV0aW1llIwIZGF0ZXRpbWWUk5RDCgfkAQIDBAUAAACUhZRSlIwDYmlnlIoNAAAAAAAAAAAAAAAAEIwDbmVnlIoJAAAAAAAAAADAjAJiYZSWAQAAAAAAAAB4lIwBbJRdlCiIiYwCw6mUZYwBbpRHf/gAAAAAAAB1Lg==";
+    const PROTOCOL_2: &str = "gAJ9cQAoWAEAAABzcQFjX19idWlsdGluX18Kc2V0CnECXXEDKEsCSwNlhXEEUnEFWAEAAABicQZjX2NvZGVjcwplbmNvZGUKcQdYAwAAAADDv3EIWAYAAABsYXRpbjFxCYZxClJxC1gBAAAAdHEMKEc/+AAAAAAAAE5Hf/AAAAAAAABH//AAAAAAAAB0cQ1YAQAAAGZxDmNfX2J1aWx0aW5fXwpmcm96ZW5zZXQKcQ9dcRBLAWGFcRFScRJYAQAAAGRxE2NkYXRldGltZQpkYXRldGltZQpxFGgHWAsAAAAHw6QBAgMEBQAAAHEVaAmGcRZScReFcRhScRlYAwAAAGJpZ3Eaig0AAAAAAAAAAAAAAAAQWAMAAABuZWdxG4oJAAAAAAAAAADAWAIAAABiYXEcY19fYnVpbHRpbl9fCmJ5dGVhcnJheQpxHWgHWAEAAAB4cR5oCYZxH1JxIIVxIVJxIlgBAAAAbHEjXXEkKIiJWAIAAADDqXElZVgBAAAAbnEmR3/4AAAAAAAAdS4=";
+    const EXPECTED: &str = concat!(
+        r#"{"s":{"set":[2,3]},"b":{"base64":"AP8="},"t":{"tuple":[1.5,null,"inf","-inf"]},"f":{"frozenset":[1]},"#,
+        r#""d":{"global":"datetime.datetime","args":[{"base64":"B+QBAgMEBQAAAA=="}]},"#,
+        r#""big":1267650600228229401496703205376,"neg":-1180591620717411303424,"#,
+        r#""ba":{"global":"builtins.bytearray","args":[{"base64":"eA=="}]},"l":[true,false,"é"],"n":"nan"}"#
+    );
+
+    #[test]
+    fn every_row_of_the_mapping_from_a_real_pickle() {
+        assert_eq!(from_b64(PROTOCOL_5).to_string(), EXPECTED);
+    }
+
+    #[test]
+    fn old_protocols_map_the_same() {
+        assert_eq!(from_b64(PROTOCOL_2).to_string(), EXPECTED);
+    }
+
+    #[test]
+    fn dicts_with_other_keys_use_pairs() {
+        // pickle.dumps({1: 'a', (2, 3): []}, 5)
+        assert_eq!(
+            from_b64("gAWVEwAAAAAAAAB9lChLAYwBYZRLAksDhpRdlHUu").to_string(),
+            r#"{"dict":[[1,"a"],[{"tuple":[2,3]},[]]]}"#
+        );
+    }
+
+    #[test]
+    fn globals_and_object_parts() {
+        let class = Py::Global(Box::new(Global::new("mod", "Cls")));
+        assert_eq!(pickle_to_json(&class).to_string(), r#"{"global":"mod.Cls"}"#);
+        let obj = Object {
+            callable: class,
+            kind: ObjectKind::NewObjEx,
+            args: vec![Py::Int(1)],
+            kwargs: vec![(Py::Str("k".into()), Py::None)],
+            list_items: vec![Py::Str("x".into())],
+            dict_items: vec![(Py::Int(1), Py::Int(2))],
+            state: Some(Py::Dict(vec![(Py::Str("a".into()), Py::Bool(true))])),
+        };
+        assert_eq!(
+            pickle_to_json(&Py::Object(Box::new(obj))).to_string(),
+            concat!(
+                r#"{"global":"mod.Cls","args":[1],"kwargs":{"k":null},"state":{"a":true},"#,
+                r#""list_items":["x"],"dict_items":{"dict":[[1,2]]}}"#
+            )
+        );
+        let nested = Object::reduce(Py::Object(Box::new(Object::reduce(Py::global("m", "f"), vec![]))), vec![]);
+        assert_eq!(
+            pickle_to_json(&Py::Object(Box::new(nested))).to_string(),
+            r#"{"callable":{"global":"m.f","args":[]},"args":[]}"#
+        );
+    }
+}

@@ -71,7 +71,8 @@ pub fn load(path: &Path, loaded: &Loaded) -> Result<Responses, Failure> {
         let toml::Value::Table(entry) = entry else {
             return Err(fail(format!("[{name}] must be a table (response, error or echo)")));
         };
-        let answer = entry_answer(command, original, entry, &loaded.registry).map_err(|e| fail(format!("[{name}] {e}")))?;
+        let answer =
+            entry_answer(command, original, entry, &loaded.registry).map_err(|e| fail(format!("[{name}] {e}")))?;
         answers.insert(name.clone(), answer);
     }
     Ok(Responses { answers })
@@ -86,7 +87,9 @@ fn one_line(text: &str) -> String {
 
 fn unknown_command(name: &str, loaded: &Loaded) -> String {
     match loaded.schema.commands.iter().find(|c| c.key == name) {
-        Some(c) => format!("unknown command `{name}`: tables are named by wire name, and its wire name is `{}`", c.name),
+        Some(c) => {
+            format!("unknown command `{name}`: tables are named by wire name, and its wire name is `{}`", c.name)
+        }
         None => {
             let known: Vec<&str> = loaded.schema.commands.iter().map(|c| c.name.as_str()).collect();
             format!("unknown command `{name}` (the schema declares {})", known.join(", "))
@@ -188,6 +191,8 @@ fn toml_to_json(value: &toml::Value) -> Json {
         toml::Value::Boolean(b) => Json::Bool(*b),
         toml::Value::Datetime(d) => Json::String(d.to_string()),
         toml::Value::Array(items) => Json::Array(items.iter().map(toml_to_json).collect()),
-        toml::Value::Table(t) => Json::Object(t.iter().map(|(k, v)| (k.clone(), toml_to_json(v))).collect::<Map<_, _>>()),
+        toml::Value::Table(t) => {
+            Json::Object(t.iter().map(|(k, v)| (k.clone(), toml_to_json(v))).collect::<Map<_, _>>())
+        }
     }
 }

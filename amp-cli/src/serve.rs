@@ -59,8 +59,10 @@ pub async fn run(req: ServeRequest) -> Outcome {
 /// Waits for SIGINT or SIGTERM.
 async fn wait_for_signal() -> Outcome {
     use tokio::signal::unix::{signal, SignalKind};
-    let mut term = signal(SignalKind::terminate()).map_err(|e| Failure::connection(format!("cannot watch SIGTERM: {e}")))?;
-    let mut int = signal(SignalKind::interrupt()).map_err(|e| Failure::connection(format!("cannot watch SIGINT: {e}")))?;
+    let mut term =
+        signal(SignalKind::terminate()).map_err(|e| Failure::connection(format!("cannot watch SIGTERM: {e}")))?;
+    let mut int =
+        signal(SignalKind::interrupt()).map_err(|e| Failure::connection(format!("cannot watch SIGINT: {e}")))?;
     tokio::select! {
         _ = term.recv() => {}
         _ = int.recv() => {}
@@ -121,7 +123,9 @@ impl Answerer {
         match self.answers.get(command) {
             None => Reply::Unhandled,
             Some(Answer::Response(fields)) => Reply::Answer(fields.clone()),
-            Some(Answer::Error { code, description, fatal: true }) => Reply::Error(ErrorReply::fatal(code, description)),
+            Some(Answer::Error { code, description, fatal: true }) => {
+                Reply::Error(ErrorReply::fatal(code, description))
+            }
             Some(Answer::Error { code, description, fatal: false }) => Reply::Error(ErrorReply::new(code, description)),
             Some(Answer::Echo) => {
                 let echoed: Fields = def

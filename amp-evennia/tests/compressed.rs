@@ -315,3 +315,41 @@ fn argument_types_compressed_and_precompressed() {
     let err = PreCompressed::to_box(NAME, &CompressedSlices::default(), &mut AmpBox::new(), &mut cx).unwrap_err();
     assert!(matches!(err, EncodeError::Invalid { .. }), "{err}");
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn any_payload_round_trips_with_any_settings(
+            payload in proptest::collection::vec(any::<u8>(), 0..4000),
+            slice_size in 1usize..700,
+            level in 0u32..=9,
+        ) {
+            let codec = CompressedCodec { level, slice_size, ..CompressedCodec::DEFAULT };
+            let b = encode(&codec, &payload);
+            prop_assert_eq!(b.len(), payload.len().div_ceil(slice_size).max(1));
+            prop_assert_eq!(CompressedCodec::DEFAULT.decode(NAME, &b).unwrap().unwrap(), payload);
+        }
+
+        #[test]
+        fn arbitrary_slices_never_panic(
+            slices in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..300), 1..5),
+            keep_header in any::<bool>(),
+        ) {
+            let mut b = AmpBox::new();
+            for (i, mut s) in slices.into_iter().enumerate() {
+                if keep_header && s.len() >= 2 {
+                    // A valid zlib header makes the deflate data itself the fuzzed part.
+                    s[0] = 0x78;
+                    s[1] = 0xda;
+                }
+                b.insert(slice_key(NAME, i + 1), s);
+            }
+            let _ = CompressedCodec { max_decompressed: 1 << 16, ..CompressedCodec::DEFAULT }.decode(NAME, &b);
+        }
+    }
+}

@@ -133,3 +133,18 @@ async fn the_switched_stream_gives_back_the_concrete_type() {
     within(unix.read_exact(&mut back)).await.unwrap();
     assert_eq!(&back, b"ABC");
 }
+
+#[tokio::test]
+async fn the_peer_leaving_during_a_switch_ends_everything() {
+    let (client, mut raw) = RawPeer::connect(NoResponder, ConnectionConfig::default());
+    let peer = client.peer().clone();
+    let switching = tokio::spawn(async move { peer.switch_protocol::<Switch>(Empty).await });
+    raw.recv().await.unwrap();
+    let peer = client.peer().clone();
+    let held = tokio::spawn(async move { peer.call::<Sum>(SumArgs { a: 1, b: 1 }).await });
+    tokio::task::yield_now().await;
+    drop(raw);
+    assert!(matches!(within(switching).await.unwrap(), Err(CallError::ConnectionLost(_))));
+    assert!(matches!(within(held).await.unwrap(), Err(CallError::ConnectionLost(_))));
+    assert_eq!(within(client.closed()).await, CloseReason::PeerClosed);
+}

@@ -60,16 +60,34 @@ def stop(proc, timeout=30):
         proc.wait()
 
 
-def run_client(cmd, seconds):
+def cpu_ticks(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def run_client(cmd, seconds, server_pid=None):
+    """Runs one client; returns (calls/s, client CPU us/call, server CPU us/call).
+
+    The client reports its own CPU time while counting. The server's is read
+    from /proc around the whole client run and divided by every answer the
+    client got, warm-up included (clock ticks: about 10 ms resolution)."""
+    before = cpu_ticks(server_pid) if server_pid else 0
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 90)
     if out.returncode != 0:
         raise SystemExit(f"{cmd} failed ({out.returncode}):\n{out.stderr}")
     result = json.loads(out.stdout.strip().splitlines()[-1])
-    return result["calls"] / result["seconds"]
+    rate = result["calls"] / result["seconds"]
+    client_us = result["cpu_seconds"] / max(result["calls"], 1) * 1e6
+    server_us = None
+    if server_pid:
+        ticks = cpu_ticks(server_pid) - before
+        server_us = ticks / os.sysconf("SC_CLK_TCK") / max(result["calls_total"], 1) * 1e6
+    return rate, client_us, server_us
 
 
 def throughput(sides, seconds, runs, log):
-    """{(nodelay, client, server, workload): [calls/s, ...]}"""
+    """{(nodelay, client, server, workload): [(calls/s, client us/call, server us/call), ...]}"""
     samples = {}
     for nodelay in ("0", "1"):
         for server_kind in ("rust", "twisted"):
@@ -81,9 +99,14 @@ def throughput(sides, seconds, runs, log):
                             cmd = sides.command(
                                 client_kind, "client", str(port), nodelay, workload, str(inflight), str(seconds)
                             )
-                            rate = run_client(cmd, seconds)
-                            samples.setdefault((nodelay, client_kind, server_kind, key), []).append(rate)
-                            log(f"nodelay={nodelay} {client_kind}->{server_kind} {key} run {run + 1}: {rate:,.0f} calls/s")
+                            rate, client_us, server_us = run_client(cmd, seconds, server.pid)
+                            samples.setdefault((nodelay, client_kind, server_kind, key), []).append(
+                                (rate, client_us, server_us)
+                            )
+                            log(
+                                f"nodelay={nodelay} {client_kind}->{server_kind} {key} run {run + 1}: "
+                                f"{rate:,.0f} calls/s, CPU us/call client {client_us:.1f} server {server_us:.1f}"
+                            )
             finally:
                 stop(server)
     return samples
@@ -144,7 +167,7 @@ def idle(sides, count, log):
             time.sleep(1.0)
             called_rss = rss_kib(server.pid)
             # The server still answers a new connection while holding them all.
-            rate = run_client(sides.command("rust", "client", str(port), "1", "sum", "1", "1"), 1)
+            rate, _, _ = run_client(sides.command("rust", "client", str(port), "1", "sum", "1", "1"), 1)
         finally:
             stop(clients)
     finally:
@@ -181,6 +204,10 @@ def cpu_model():
     return platform.processor() or "?"
 
 
+def median(runs, field):
+    return statistics.median(r[field] for r in runs)
+
+
 def fmt_rate(key, rate):
     if key.startswith("echo"):
         return f"{rate * ECHO_BYTES / 1e6:,.0f} MB/s ({rate:,.0f}/s)"
@@ -202,11 +229,23 @@ def report(env, samples, idle_result, runs, seconds):
             "| Twisted client, Rust server | Rust / Twisted | target |")
         add("|---|---|---|---|---|---|---|")
         for key, _, _, label, target in WORKLOADS:
-            med = {pair: statistics.median(samples[(nodelay, *pair, key)]) for pair in PAIRS}
+            med = {pair: median(samples[(nodelay, *pair, key)], 0) for pair in PAIRS}
             ratio = med[("rust", "rust")] / med[("twisted", "twisted")]
             verdict = "met" if ratio >= target else "MISSED"
             cells = " | ".join(fmt_rate(key, med[p]) for p in PAIRS)
             add(f"| {label} | {cells} | {ratio:.1f}x | >= {target:g}x: {verdict} |")
+        add("")
+        add("CPU time per call, client / server, in microseconds (less sensitive to other load than rates):")
+        add("")
+        add("| workload | Rust client, Rust server | Twisted client, Twisted server | Rust client, Twisted server "
+            "| Twisted client, Rust server |")
+        add("|---|---|---|---|---|")
+        for key, _, _, label, _ in WORKLOADS:
+            cells = []
+            for pair in PAIRS:
+                runs_ = samples[(nodelay, *pair, key)]
+                cells.append(f"{median(runs_, 1):.1f} / {median(runs_, 2):.1f}")
+            add(f"| {label} | {' | '.join(cells)} |")
         add("")
     if idle_result:
         r = idle_result

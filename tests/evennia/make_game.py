@@ -53,8 +53,10 @@ GAME_INDEX_ENABLED = False
 IRC_ENABLED = False
 GRAPEVINE_ENABLED = False
 DISCORD_ENABLED = False
-# The default (2 new connections a second) queues test players.
-MAX_CONNECTION_RATE = 1000
+# The default (2 new connections a second) queues test players. Not higher:
+# while no AMP connection exists, a waiting player makes the Portal poll at
+# this rate (1/rate seconds apart).
+MAX_CONNECTION_RATE = 100
 MAX_COMMAND_RATE = 100000
 IDLE_TIMEOUT = -1
 from server.conf.harness_ports import *  # noqa: E402,F401,F403

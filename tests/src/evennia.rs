@@ -18,7 +18,7 @@
 //!   template cached under `target/amp-tests/evennia-template/` (about 15-20 s
 //!   the first time), then copied per game (well under a second). Settings:
 //!   every interface 127.0.0.1 (`LOCKDOWN_MODE` too), private ports,
-//!   `MAX_CONNECTION_RATE` 1000, nothing that dials out.
+//!   `MAX_CONNECTION_RATE` 100 (default 2), nothing that dials out.
 //! - [`PortalGuard`]: the Portal's twistd process, started alone (no Server),
 //!   ready when it reports every listener bound; stopped with SIGTERM (then
 //!   SIGKILL) by pid on [`stop`](PortalGuard::stop) or drop. Children are also
@@ -36,10 +36,13 @@
 //!   portal_start_time}` (its own `_ask`): the Server must answer it.
 //! - Any AMP connection (even a port probe) becomes the Portal's
 //!   `amp_protocol` (the last one made wins). Until a Server has sent PSYNC,
-//!   a new player's PCONN is *broadcast* to the open AMP connections, or lost
-//!   if none is open while `amp_protocol` is set (after a probe closed). The
-//!   harness therefore never probes the AMP or telnet port: readiness comes
-//!   from the Portal process itself.
+//!   PCONN is *broadcast* to the open AMP connections. A player who connected
+//!   while no AMP connection existed gets PCONN as soon as one opens (before
+//!   the PSYNC exchange ends) *and* is listed in the PSYNC `sessiondata`: a
+//!   Server must accept both. If a probe connected and closed first, that
+//!   PCONN goes nowhere and only `sessiondata` has the session (both seen
+//!   with the stand-in). The harness never probes the AMP or telnet port:
+//!   readiness comes from the Portal process itself.
 //! - A player connecting gives PCONN at once, then PCONNSYNC when telnet
 //!   negotiation ends (at most 2 s later, sooner when the client answers every
 //!   option as [`TelnetClient`] does). Typed lines arrive as MsgPortal2Server

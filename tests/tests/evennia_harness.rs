@@ -83,7 +83,8 @@ async fn portal_standin_and_telnet_player_end_to_end() {
     let second_start = portal.startup_time();
     let status = portal.stop();
     assert!(!pid_alive(pid));
-    let _ = status;
+    // A clean Twisted shutdown ends by re-raising SIGTERM (SIGKILL would mean it hung).
+    assert_eq!(std::os::unix::process::ExitStatusExt::signal(&status), Some(libc::SIGTERM), "{status}");
     // Every port is free again.
     let ports = game.ports();
     for port in [ports.amp, ports.telnet, ports.websocket, ports.web] {
@@ -102,7 +103,22 @@ async fn reload_request_is_recorded_not_obeyed_and_drop_kills() {
     let game = EvenniaGame::create_with(amp_tests::evennia::EvenniaPorts::free(), false);
     let portal = game.start_portal();
     assert!(portal.websocket_addr().is_none());
-    let mut server = connect_standin(&portal).await;
+
+    // A player who arrives before any Server: PCONN comes when the Server's
+    // AMP connection opens, and the Portal's PSYNC lists the session too.
+    let mut early = TelnetClient::connect(portal.telnet_addr()).await.expect("telnet connect");
+    early.wait_negotiation(STEP).await.expect("the Portal registers the session");
+    let mut server = StandinServer::start(portal.amp_addr());
+    let psync = server.wait_for("portal_psync", STEP).await;
+    assert!(psync["sessiondata"].get("1").is_some(), "{psync}");
+    server.wait_for("psync_answered", STEP).await;
+    let pconn = server.events().iter().find(|e| e["event"] == "pconn").cloned();
+    let pconn = match pconn {
+        Some(e) => e,
+        None => server.wait_for("pconn", STEP).await,
+    };
+    assert_eq!(pconn["sessid"], 1, "{pconn}");
+    early.read_until("Welcome from the stand-in, session 1.", STEP).await.expect("greeting");
 
     // The Server asks for a reload: the Portal echoes SRELOAD back, and once
     // the Server hangs up it would launch Evennia's own Server.

@@ -25,7 +25,7 @@ const DEFLATE_BLOCK_OVERHEAD: usize = (3 + 15 + 6) / 8;
 /// also covers classic zlib's bound (`len + len/4096 + len/16384 + 13`).
 pub const fn zlib_bound(len: usize) -> usize {
     let small_input = if len == 0 { 1 } else { 0 } + if len < 9 { 1 } else { 0 };
-    len + small_input + (len + 7) / 8 + DEFLATE_BLOCK_OVERHEAD + ZLIB_WRAP_LEN
+    len + small_input + len.div_ceil(8) + DEFLATE_BLOCK_OVERHEAD + ZLIB_WRAP_LEN
 }
 
 /// The largest slice whose worst-case compressed size fits one AMP value:

@@ -72,9 +72,14 @@ impl CompressedCodec {
             return Err(DecompressError::NoSlices);
         }
         let cap = self.max_decompressed;
-        // Typical messages are a few hundred bytes; guess small, grow by
-        // doubling, and never hold more than cap + 1 bytes of room.
-        let guess = slices.compressed_len().saturating_mul(4).saturating_add(64);
+        // Senders cut at most 65,535 payload bytes per slice (Evennia exactly
+        // that): a multi-slice payload fits n * 65,535. One slice is usually a
+        // message of a few hundred bytes: guess small. Grow by doubling, never
+        // past cap + 1 bytes of room.
+        let guess = match slices.len() {
+            1 => slices.compressed_len().saturating_mul(4).saturating_add(64),
+            n => n.saturating_mul(amp_runtime::wire::MAX_VALUE_LEN),
+        };
         let mut out = Vec::with_capacity(guess.min(cap.saturating_add(1)));
         let mut zlib = Decompress::new(true);
         for (i, slice) in slices.slices().iter().enumerate() {
@@ -86,7 +91,13 @@ impl CompressedCodec {
 }
 
 /// Inflates one complete zlib stream `slice` onto the end of `out`.
-fn inflate(zlib: &mut Decompress, slice: &[u8], index: usize, out: &mut Vec<u8>, cap: usize) -> Result<(), DecompressError> {
+fn inflate(
+    zlib: &mut Decompress,
+    slice: &[u8],
+    index: usize,
+    out: &mut Vec<u8>,
+    cap: usize,
+) -> Result<(), DecompressError> {
     loop {
         if out.len() == out.capacity() {
             if out.len() > cap {

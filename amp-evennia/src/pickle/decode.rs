@@ -764,6 +764,8 @@ impl<'a> Machine<'a> {
             ("builtins", "bytes") => Builtin::Bytes,
             ("builtins", "bytearray") => Builtin::ByteArray,
             ("_codecs", "encode") => Builtin::Encode,
+            ("builtins", "getattr") => Builtin::GetAttr,
+            ("copyreg", "__newobj_ex__") => Builtin::NewObjEx,
             _ => return Ok(None),
         };
         let NodeKind::Tuple(items) = &self.arena[args as usize].kind else { return Ok(None) };
@@ -796,6 +798,46 @@ impl<'a> Machine<'a> {
                 let Some(bytes) = encode_text(s, encoding) else { return Ok(None) };
                 self.copied(bytes.len())?;
                 self.made_val(Value::Bytes(bytes))
+            }
+            // getattr(module.A, 'b') is how protocols below 4 name module.A.b,
+            // which STACK_GLOBAL names directly.
+            (Builtin::GetAttr, [owner, attr]) => {
+                let (Some(Value::Global(owner)), Some(attr)) = (self.scalar(owner), self.slot_str(attr)) else {
+                    return Ok(None);
+                };
+                if attr.contains('.') {
+                    return Ok(None);
+                }
+                let dotted = Global { module: owner.module.clone(), name: format!("{}.{attr}", owner.name) };
+                self.made_val(Value::Global(Box::new(dotted)))
+            }
+            // copyreg.__newobj_ex__(cls, args, kwargs) is NEWOBJ_EX spelled for protocols below 4.
+            (Builtin::NewObjEx, [cls, Slot::Node(inner_args), Slot::Node(kwargs)]) => {
+                let (inner_args, kwargs) = (*inner_args, *kwargs);
+                let cls_ok = match cls {
+                    Slot::Val(v) => matches!(v, Value::Global(_)),
+                    Slot::Node(id) => matches!(
+                        self.arena[*id as usize].kind,
+                        NodeKind::Leaf(Value::Global(_)) | NodeKind::Object(_)
+                    ),
+                };
+                let shapes_ok = matches!(self.arena[inner_args as usize].kind, NodeKind::Tuple(_))
+                    && matches!(self.arena[kwargs as usize].kind, NodeKind::Dict(_));
+                if !cls_ok || !shapes_ok {
+                    return Ok(None);
+                }
+                let cls = self.share_item(args, 0)?;
+                self.count(3)?;
+                let node = ObjectNode {
+                    callable: Slot::Node(cls),
+                    kind: ObjectKind::NewObjEx,
+                    args: Slot::Node(inner_args),
+                    kwargs: Some(Slot::Node(kwargs)),
+                    list_items: Vec::new(),
+                    dict_items: Vec::new(),
+                    state: None,
+                };
+                self.made_node(NodeKind::Object(Box::new(node)))
             }
             _ => Ok(None),
         }
@@ -831,19 +873,23 @@ impl<'a> Machine<'a> {
         self.count(len)?;
         let mut out = Vec::with_capacity(len);
         for i in 0..len {
-            let slot = self.arena[source as usize].kind.child_mut(i);
-            let id = match slot {
-                Slot::Node(id) => *id,
-                Slot::Val(v) => {
-                    let v = std::mem::replace(v, Value::None);
-                    let id = self.node(NodeKind::Leaf(v))?;
-                    *self.arena[source as usize].kind.child_mut(i) = Slot::Node(id);
-                    id
-                }
-            };
-            out.push(Slot::Node(id));
+            out.push(Slot::Node(self.share_item(source, i)?));
         }
         Ok(Some(out))
+    }
+
+    /// Item `i` of a container node as a node of its own (an inline scalar
+    /// moves into the arena), so that another place can refer to it too.
+    fn share_item(&mut self, container: NodeId, i: usize) -> Result<NodeId, DecodeError> {
+        match self.arena[container as usize].kind.child_mut(i) {
+            Slot::Node(id) => Ok(*id),
+            Slot::Val(v) => {
+                let v = std::mem::replace(v, Value::None);
+                let id = self.node(NodeKind::Leaf(v))?;
+                *self.arena[container as usize].kind.child_mut(i) = Slot::Node(id);
+                Ok(id)
+            }
+        }
     }
 }
 
@@ -854,6 +900,8 @@ enum Builtin {
     Bytes,
     ByteArray,
     Encode,
+    GetAttr,
+    NewObjEx,
 }
 
 /// `_codecs.encode(text, encoding)` for the encodings CPython's bytes pickling

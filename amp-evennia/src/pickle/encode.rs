@@ -375,6 +375,16 @@ impl<'a> Writer<'a, '_> {
 
     fn global_line(&mut self, module: &str, name: &str) -> Result<(), EncodeError> {
         let (m, n) = if self.proto < 3 { compat::write_name(module, name) } else { (module, name) };
+        if self.proto < 3 && compat::load_name(m.to_owned(), n.to_owned()) != (module.to_owned(), name.to_owned()) {
+            // A Python 2 name (say `__builtin__.set` read from a protocol 3
+            // pickle): CPython's protocol 2 loader would rename it.
+            return Err(EncodeError::GlobalName {
+                module: module.to_owned(),
+                name: name.to_owned(),
+                protocol: self.proto,
+                reason: "protocol 2 loaders rename this Python 2 name",
+            });
+        }
         if m.contains('\n') || n.contains('\n') {
             return Err(EncodeError::GlobalName {
                 module: module.to_owned(),

@@ -38,7 +38,7 @@ pub fn protocol(p: &ProtocolIr) -> TokenStream {
         let (ident, command) = (&m.ident, &m.command);
         quote! {
             if #pv::is_command::<#command>(__command) {
-                return #pv::respond::<#command, _, _>(__arguments, move |__args| {
+                return #pv::respond_in::<#command, _, _>(__cx, __arguments, move |__args| {
                     <#h as #handler>::#ident(__handler, __cx, __args)
                 });
             }

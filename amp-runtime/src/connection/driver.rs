@@ -282,16 +282,14 @@ impl Driver {
                 return Some(Event::Close(CloseReason::Local));
             }
         }
-        let idle = self.shared.running_handlers() == 0
-            && self.wbuf.is_empty()
-            && !self.needs_flush
-            && self.held.is_empty()
-            && !self.paused
-            && self.rx.is_empty();
+        let written = self.shared.running_handlers() == 0 && self.wbuf.is_empty() && !self.needs_flush;
+        let idle = written && self.held.is_empty() && !self.paused && self.rx.is_empty();
         if idle && self.draining {
             return Some(Event::Close(CloseReason::Local));
         }
-        if idle && self.reading == ReadState::Eof {
+        // After the peer's end of input, boxes held for an upgrade answer
+        // can never go out: that answer will not come.
+        if self.reading == ReadState::Eof && (idle || (written && self.paused)) {
             return Some(Event::Close(CloseReason::PeerClosed));
         }
         None

@@ -174,7 +174,7 @@ impl TelnetParser {
             (Ansi::Esc, '[') => Ansi::Csi,
             (Ansi::Esc, ']') => Ansi::Osc,
             (Ansi::Esc, '\u{20}'..='\u{2f}') => Ansi::EscIntermediate, // e.g. ESC ( B
-            (Ansi::Esc, _) => Ansi::Text,                                 // two-byte escape
+            (Ansi::Esc, _) => Ansi::Text,                              // two-byte escape
             (Ansi::EscIntermediate, '\u{20}'..='\u{2f}') => Ansi::EscIntermediate,
             (Ansi::EscIntermediate, _) => Ansi::Text,
             (Ansi::Csi, '\u{40}'..='\u{7e}') => Ansi::Text,
@@ -221,7 +221,11 @@ impl TelnetClient {
             match tokio::time::timeout_at(deadline, self.read_some()).await {
                 Ok(result) => result?,
                 Err(_) => {
-                    return Err(TelnetError::Timeout { needle: needle.into(), waited: timeout, received: self.text.clone() })
+                    return Err(TelnetError::Timeout {
+                        needle: needle.into(),
+                        waited: timeout,
+                        received: self.text.clone(),
+                    })
                 }
             }
         }
@@ -240,6 +244,23 @@ impl TelnetClient {
             }
         }
         Ok(std::mem::take(&mut self.text))
+    }
+
+    /// Reads until the server has sent at least one telnet negotiation (for
+    /// Evennia: the session exists on the Portal, which negotiates right
+    /// after registering it).
+    pub async fn wait_negotiation(&mut self, timeout: Duration) -> Result<(), TelnetError> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        while self.parser.negotiations.is_empty() {
+            if self.closed {
+                return Err(TelnetError::Closed { needle: "<negotiation>".into(), received: self.text.clone() });
+            }
+            if tokio::time::timeout_at(deadline, self.read_some()).await.is_err() {
+                let received = self.text.clone();
+                return Err(TelnetError::Timeout { needle: "<negotiation>".into(), waited: timeout, received });
+            }
+        }
+        Ok(())
     }
 
     /// Sends `line` followed by `\r\n`.

@@ -8,7 +8,9 @@
 //!     WORKLOAD "sum" (Sum(a, b) -> total) or "echo" (Echo of a 60 KiB
 //!     String): keeps INFLIGHT calls outstanding on one connection, warms up
 //!     for 0.5 s, counts the answers within SECONDS, prints
-//!     {"calls": N, "seconds": S}.
+//!     {"calls": N, "seconds": S, "cpu_seconds": C, "calls_total": T}
+//!     (C: this process's CPU time while counting; T: answers including
+//!     the warm-up).
 //! loopback idle-server
 //!     A server for the idle-connection measurement: prints the port, serves
 //!     until stdin closes. Its RSS is read from /proc by the runner.
@@ -46,7 +48,13 @@ fn flag(s: &str) -> Option<bool> {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime");
+    // AMP_BENCH_RUNTIME=current runs tokio's single-threaded scheduler
+    // instead of the default multi-threaded one (one worker per core).
+    let mut builder = match std::env::var("AMP_BENCH_RUNTIME").as_deref() {
+        Ok("current") => tokio::runtime::Builder::new_current_thread(),
+        _ => tokio::runtime::Builder::new_multi_thread(),
+    };
+    let runtime = builder.enable_all().build().expect("a tokio runtime");
     let outcome = match args.as_slice() {
         ["server", nodelay] => match flag(nodelay) {
             Some(nodelay) => runtime.block_on(throughput::serve(nodelay)),

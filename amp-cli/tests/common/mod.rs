@@ -1,0 +1,187 @@
+//! Running the built `amp` binary from the tests.
+
+#![allow(dead_code)] // each test file uses its own part of these helpers
+
+use std::ffi::OsStr;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{channel, Receiver};
+use std::time::{Duration, Instant};
+
+/// Longest any one `amp` run may take here.
+pub const LIMIT: Duration = Duration::from_secs(30);
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("amp-cli/ has a parent").to_path_buf()
+}
+
+/// A file of amp-cli/tests/fixtures.
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
+
+/// What one `amp` run gave.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// The stdout lines parsed as JSON.
+    pub fn json_lines(&self) -> Vec<serde_json::Value> {
+        self.stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON line ({e}): {l}")))
+            .collect()
+    }
+
+    /// Asserts a failure with `code`, nothing on stdout and one stderr line containing `text`.
+    pub fn assert_fails(&self, code: i32, text: &str) {
+        assert_eq!(self.code, code, "{self:?}");
+        assert_eq!(self.stdout, "", "{self:?}");
+        assert!(self.stderr.contains(text), "stderr lacks {text:?}: {self:?}");
+        assert_eq!(self.stderr.lines().count(), 1, "stderr is not one line: {self:?}");
+        assert!(self.stderr.ends_with('\n'), "{self:?}");
+    }
+
+    /// Asserts success with exactly `stdout` (one line, or nothing) and no stderr.
+    pub fn assert_prints(&self, stdout: &str) {
+        let want = if stdout.is_empty() { String::new() } else { format!("{stdout}\n") };
+        assert_eq!((self.code, self.stdout.as_str(), self.stderr.as_str()), (0, want.as_str(), ""), "{self:?}");
+    }
+}
+
+/// Runs `amp ARGS...` with `stdin` to the end (killed past [`LIMIT`]).
+pub fn amp_with_stdin<S: AsRef<OsStr>>(args: &[S], stdin: &[u8]) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_amp"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start amp");
+    let mut input = child.stdin.take().expect("piped stdin");
+    let data = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(&data);
+    });
+    let mut stdout = child.stdout.take().expect("piped stdout");
+    let mut stderr = child.stderr.take().expect("piped stderr");
+    let out = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = stdout.read_to_end(&mut s);
+        s
+    });
+    let err = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = stderr.read_to_end(&mut s);
+        s
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for amp") {
+            break status;
+        }
+        if start.elapsed() > LIMIT {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("amp did not finish within {LIMIT:?}");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let _ = writer.join();
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.join().expect("stdout")).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(err.join().expect("stderr")).expect("stderr is UTF-8"),
+    }
+}
+
+/// Runs `amp ARGS...` (stdin empty).
+pub fn amp<S: AsRef<OsStr>>(args: &[S]) -> Run {
+    amp_with_stdin(args, b"")
+}
+
+/// A running `amp serve`; killed by its pid when dropped.
+pub struct Serve {
+    child: Child,
+    lines: Receiver<String>,
+    /// Where it listens (the text of its first line).
+    pub addr: String,
+}
+
+impl Serve {
+    /// Starts `amp serve --schema SCHEMA --listen LISTEN [--responses FILE]`
+    /// and reads its first line.
+    pub fn start(schema: &Path, listen: &str, responses: Option<&Path>) -> Serve {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_amp"));
+        cmd.arg("serve").arg("--schema").arg(schema).arg("--listen").arg(listen);
+        if let Some(r) = responses {
+            cmd.arg("--responses").arg(r);
+        }
+        let mut child =
+            cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("start amp serve");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, lines) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut serve = Serve { child, lines, addr: String::new() };
+        let first: serde_json::Value = serde_json::from_str(&serve.line()).expect("a JSON first line");
+        serve.addr = first["listening"].as_str().expect("{\"listening\": ...}").to_owned();
+        serve
+    }
+
+    /// The next line it prints.
+    pub fn line(&mut self) -> String {
+        self.lines.recv_timeout(LIMIT).unwrap_or_else(|e| panic!("amp serve printed no line within {LIMIT:?}: {e}"))
+    }
+
+    /// Sends SIGTERM and returns its exit code and stderr.
+    pub fn stop(mut self) -> (Option<i32>, String) {
+        let pid = send_sigterm(self.child.id());
+        let start = Instant::now();
+        let code = loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                break status.code();
+            }
+            assert!(start.elapsed() < LIMIT, "amp serve (pid {pid}) did not stop on SIGTERM");
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        let mut stderr = String::new();
+        if let Some(e) = self.child.stderr.as_mut() {
+            let _ = e.read_to_string(&mut stderr);
+        }
+        (code, stderr)
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        if !matches!(self.child.try_wait(), Ok(Some(_))) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// SIGTERM to `pid` through the `kill` command (no libc binding needed).
+fn send_sigterm(pid: u32) -> u32 {
+    let status = Command::new("kill").arg("-TERM").arg(pid.to_string()).status().expect("run kill");
+    assert!(status.success(), "kill -TERM {pid} failed");
+    pid
+}
+
+/// A free TCP port on 127.0.0.1 (bound then released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("bind")
+}

@@ -1,0 +1,524 @@
+//! The `amp` binary against real Twisted peers, both Twisted versions:
+//! `amp call` against `tests/interop/cli_server.py`, and `amp serve`
+//! against `tests/interop/cli_client.py`. Both sides use the commands of
+//! `amp-cli/tests/fixtures/cli.toml` (declared again in Python in
+//! `tests/interop/cli_commands.py`).
+//!
+//! The binary is built here (`cargo build --workspace --bin amp` in this
+//! test's profile), so it is never stale; with the workspace's features, so
+//! after `cargo build --workspace` (as CI runs first) it builds nothing.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{channel, Receiver};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use amp_tests::interop::Failures;
+use amp_tests::{free_port, workspace_root, Peer};
+
+/// How long one `amp call` may take (the slowest waits 0.5 s on purpose).
+const CALL_LIMIT: Duration = Duration::from_secs(30);
+/// How long a peer may take to print a line (its start imports Twisted).
+const LINE_LIMIT: Duration = Duration::from_secs(60);
+
+fn schema() -> PathBuf {
+    workspace_root().join("amp-cli/tests/fixtures/cli.toml")
+}
+
+/// The `amp` binary, built once per test process in this test's profile.
+fn amp_bin() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        // target/<profile>/deps/cli_interop-HASH -> <profile>
+        let exe = std::env::current_exe().expect("the test's own path");
+        let profile_dir = exe.parent().and_then(Path::parent).expect("target/<profile>/deps");
+        let profile = profile_dir.file_name().and_then(|p| p.to_str()).expect("a UTF-8 profile name").to_owned();
+        let profile = if profile == "debug" { "dev".to_owned() } else { profile };
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let out = Command::new(cargo)
+            .args(["build", "--workspace", "--bin", "amp", "--profile", &profile, "--message-format=json"])
+            .current_dir(workspace_root())
+            .stderr(Stdio::inherit())
+            .output()
+            .expect("run cargo build for the amp binary");
+        assert!(out.status.success(), "cargo build -p amp-cli failed");
+        // The path cargo reports, so CARGO_TARGET_DIR and profiles need no guessing.
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "amp")
+            .find_map(|m| m["executable"].as_str().map(PathBuf::from))
+            .expect("cargo reported the amp executable")
+    })
+}
+
+/// What one `amp` run gave.
+#[derive(Debug)]
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn describe(&self) -> String {
+        format!("exit {}, stdout {:?}, stderr {:?}", self.code, self.stdout, self.stderr)
+    }
+}
+
+/// Runs `amp ARGS...` to the end (killed past `CALL_LIMIT`).
+fn amp(args: &[&str]) -> Run {
+    let mut child = Command::new(amp_bin())
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start amp");
+    let mut stdout = child.stdout.take().expect("piped stdout");
+    let mut stderr = child.stderr.take().expect("piped stderr");
+    let out_reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stdout.read_to_string(&mut s);
+        s
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s);
+        s
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for amp") {
+            break status;
+        }
+        if start.elapsed() > CALL_LIMIT {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("amp {args:?} did not finish within {CALL_LIMIT:?}");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: out_reader.join().expect("stdout reader"),
+        stderr: err_reader.join().expect("stderr reader"),
+    }
+}
+
+/// A long-running process whose stdout is read line by line; killed by
+/// its pid when dropped.
+struct Running {
+    child: Child,
+    lines: Receiver<String>,
+    what: String,
+}
+
+impl Running {
+    fn start(mut cmd: Command, what: &str) -> Running {
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, lines) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Running { child, lines, what: what.to_owned() }
+    }
+
+    fn line(&mut self) -> String {
+        match self.lines.recv_timeout(LINE_LIMIT) {
+            Ok(line) => line,
+            Err(e) => {
+                let stderr = self.stderr_now();
+                panic!("{}: no line within {LINE_LIMIT:?} ({e}); stderr: {stderr}", self.what)
+            }
+        }
+    }
+
+    /// Stderr so far, only once the process has ended (reading it earlier would block).
+    fn stderr_now(&mut self) -> String {
+        if !matches!(self.child.try_wait(), Ok(Some(_))) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+        let mut s = String::new();
+        if let Some(err) = self.child.stderr.as_mut() {
+            let _ = err.read_to_string(&mut s);
+        }
+        s
+    }
+
+    /// Sends SIGTERM, waits (10 s at most) and returns the exit code, the
+    /// stdout lines not read yet and stderr.
+    fn terminate(mut self) -> (Option<i32>, Vec<String>, String) {
+        let pid = libc::pid_t::try_from(self.child.id()).expect("a pid fits pid_t");
+        // SAFETY: kill(2) on the pid of a child this test started and has not reaped.
+        unsafe { libc::kill(pid, libc::SIGTERM) };
+        let start = Instant::now();
+        let code = loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                break status.code();
+            }
+            if start.elapsed() > Duration::from_secs(10) {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        let mut rest = Vec::new();
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(5)) {
+            rest.push(line);
+        }
+        let mut stderr = String::new();
+        if let Some(err) = self.child.stderr.as_mut() {
+            let _ = err.read_to_string(&mut stderr);
+        }
+        (code, rest, stderr)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if !matches!(self.child.try_wait(), Ok(Some(_))) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// One `amp call` case: arguments after `--schema FILE ADDR`, the exit
+/// code, the exact stdout (without its newline; empty for none), and a
+/// text stderr must contain (empty: stderr must be empty).
+struct Case {
+    name: &'static str,
+    args: Vec<String>,
+    code: i32,
+    stdout: String,
+    stderr: &'static str,
+}
+
+fn case(name: &'static str, args: &[&str], code: i32, stdout: &str, stderr: &'static str) -> Case {
+    Case { name, args: args.iter().map(|s| s.to_string()).collect(), code, stdout: stdout.to_owned(), stderr }
+}
+
+fn check_run(failures: &mut Failures, name: &str, run: &Run, code: i32, stdout: &str, stderr: &str) {
+    let want_stdout = if stdout.is_empty() { String::new() } else { format!("{stdout}\n") };
+    let stderr_ok = if stderr.is_empty() {
+        run.stderr.is_empty()
+    } else {
+        run.stderr.contains(stderr) && run.stderr.ends_with('\n') && run.stderr.lines().count() == 1
+    };
+    failures.check(name, run.code == code && run.stdout == want_stdout && stderr_ok, || {
+        format!("expected exit {code}, stdout {want_stdout:?}, stderr with {stderr:?}; got {}", run.describe())
+    });
+}
+
+fn call(addr: &str, args: &[String]) -> Run {
+    let schema = schema();
+    let mut all: Vec<&str> = vec!["call", "--schema", schema.to_str().expect("UTF-8 path"), addr];
+    all.extend(args.iter().map(String::as_str));
+    amp(&all)
+}
+
+/// Every argument type through NAME=VALUE words and --json.
+const ALL_TYPES_JSON: &str = r#"{"ints": [1, 1180591620717411303424, -3], "texts": [["a", "b"], []], "rows": [{"x": 1, "label": "one"}, {"x": 2}]}"#;
+const BIG: &str = "1606938044258990275541962092341162602522202993782792835301377";
+
+fn call_against_twisted(peer: Peer) {
+    let mut server = Running::start(peer.script("tests/interop/cli_server.py"), "cli_server.py");
+    let port = server.line();
+    let addr = format!("127.0.0.1:{}", port.trim());
+    let mut failures = Failures::default();
+
+    let cases = vec![
+        case("sum", &["Sum", "a=13", "b=81"], 0, r#"{"total":94}"#, ""),
+        // The schema says i64; the command line takes any size.
+        case("sum_big", &["Sum", "a=1180591620717411303424", "b=-1"], 0, r#"{"total":1180591620717411303423}"#, ""),
+        case("divide", &["Divide", "numerator=7", "denominator=2"], 0, r#"{"quotient":3.5}"#, ""),
+        case(
+            "declared_error",
+            &["Divide", "numerator=1", "denominator=0"],
+            3,
+            r#"{"error":{"code":"ZERO_DIVISION","description":"division by zero"}}"#,
+            "",
+        ),
+        case(
+            "declared_error_2",
+            &["Fail", "kind=declared"],
+            3,
+            r#"{"error":{"code":"DECLARED","description":"declared: é"}}"#,
+            "",
+        ),
+        case(
+            "fatal_error",
+            &["Fail", "kind=fatal"],
+            3,
+            r#"{"error":{"code":"FATAL","description":"fatal: goodbye"}}"#,
+            "",
+        ),
+        case("ok_empty", &["Fail", "kind=ok"], 0, "{}", ""),
+        case(
+            "unhandled",
+            &["Nope"],
+            3,
+            r#"{"error":{"code":"UNHANDLED","description":"Unhandled Command: b'Nope'"}}"#,
+            "",
+        ),
+        case(
+            "specials",
+            &["all-types", "float=-inf", "decimal=sNaN12"],
+            0,
+            concat!(
+                r#"{"integer":null,"big":null,"string":null,"unicode":null,"path":null,"boolean":null,"float":"-inf","#,
+                r#""decimal":"sNaN12","datetime":null,"ints":null,"texts":null,"rows":null,"from":null,"my-arg":null,"#,
+                r#""seen":"decimal=Decimal('sNaN12'); float=-inf"}"#
+            ),
+            "",
+        ),
+        case(
+            "json_forms",
+            &[
+                "all-types",
+                "--json",
+                r#"{"string": {"base64": "/wBiaW4="}, "float": "nan", "big": "-123456789012345678901234567890"}"#,
+            ],
+            0,
+            concat!(
+                r#"{"integer":null,"big":-123456789012345678901234567890,"string":{"base64":"/wBiaW4="},"unicode":null,"#,
+                r#""path":null,"boolean":null,"float":"nan","decimal":null,"datetime":null,"ints":null,"texts":null,"#,
+                r#""rows":null,"from":null,"my-arg":null,"#,
+                r#""seen":"big=-123456789012345678901234567890; float=nan; string=b'\\xff\\x00bin'"}"#
+            ),
+            "",
+        ),
+        case("no_answer_flag", &["Sum", "a=1", "b=2", "--no-answer"], 0, "", ""),
+        case("timeout", &["Slow", "--timeout", "0.5"], 2, "", "no answer within 0.5s"),
+        case("connection_lost", &["Hang"], 2, "", "connection lost"),
+        // Refused before connecting: nothing reaches the server (see Log below).
+        case("unknown_command", &["Bogus"], 64, "", "unknown command `Bogus`"),
+        case("unknown_argument", &["Notify", "text=must-not-arrive", "extra=1"], 64, "", "unknown argument `extra`"),
+        case("bad_value", &["Notify", "--json", r#"{"text": 5}"#], 64, "", "argument `text`: expected a string"),
+        case("bad_integer", &["Sum", "a=12x", "b=1"], 64, "", "argument `a`: not an integer"),
+        case("twice", &["Sum", "a=1", "a=2", "b=1"], 64, "", "argument `a` given twice"),
+        case("missing", &["Sum", "a=1"], 64, "", "missing required argument `b`"),
+    ];
+    for c in &cases {
+        let run = call(&addr, &c.args);
+        check_run(&mut failures, c.name, &run, c.code, &c.stdout, c.stderr);
+    }
+
+    // Every type: the answer is Twisted's re-encoding of what it decoded,
+    // and `seen` is Python's view of the values.
+    let mut words: Vec<String> = [
+        "all-types",
+        "integer=-42",
+        &format!("big={BIG}"),
+        "unicode=héllo ☃",
+        "path=/tmp/amp cli",
+        "boolean=True",
+        "float=1e16",
+        "decimal=-1.500E+7",
+        "datetime=2012-02-29T23:59:58.123456-05:30",
+        "from=from-value",
+        "my-arg=dash",
+        "--json",
+        ALL_TYPES_JSON,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    words.push("string=bin!".into());
+    let run = call(&addr, &words);
+    let expected_fields = concat!(
+        r#"{"integer":-42,"big":1606938044258990275541962092341162602522202993782792835301377,"#,
+        r#""string":"bin!","unicode":"héllo ☃","path":"/tmp/amp cli","boolean":true,"float":1e+16,"#,
+        r#""decimal":"-1.500E+7","datetime":"2012-02-29T23:59:58.123456-05:30","#,
+        r#""ints":[1,1180591620717411303424,-3],"texts":[["a","b"],[]],"#,
+        r#""rows":[{"x":1,"label":"one"},{"x":2,"label":null}],"from":"from-value","my-arg":"dash","seen":"#
+    );
+    failures.check(
+        "all_types",
+        run.code == 0 && run.stdout.starts_with(expected_fields) && run.stderr.is_empty(),
+        || format!("expected stdout starting {expected_fields}; got {}", run.describe()),
+    );
+    for seen in [
+        format!("big={BIG};"),
+        "boolean=True;".into(),
+        "datetime=datetime.datetime(2012, 2, 29, 23, 59, 58, 123456, tzinfo=".into(),
+        "decimal=Decimal('-1.500E+7');".into(),
+        "float=1e+16;".into(),
+        "integer=-42;".into(),
+        "ints=[1, 1180591620717411303424, -3];".into(),
+        "my_arg='dash';".into(),
+        "From='from-value';".into(),
+        "path=FilePath('/tmp/amp cli');".into(),
+        "rows=[{'x': 1, 'label': 'one'}, {'x': 2, 'label': None}];".into(),
+        "string=b'bin!';".into(),
+        "texts=[['a', 'b'], []];".into(),
+        "unicode='héllo ☃'".into(),
+    ] {
+        failures.check("all_types_seen", run.stdout.contains(&seen), || {
+            format!("Python did not see {seen}: {}", run.stdout)
+        });
+    }
+
+    // A String word that is not UTF-8 goes as its bytes.
+    {
+        use std::os::unix::ffi::OsStringExt;
+        let schema = schema();
+        let out = Command::new(amp_bin())
+            .arg("call")
+            .arg("--schema")
+            .arg(&schema)
+            .arg(&addr)
+            .arg("all-types")
+            .arg(std::ffi::OsString::from_vec(b"string=bin\xff".to_vec()))
+            .output()
+            .expect("run amp");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        failures.check(
+            "string_bytes",
+            out.status.code() == Some(0)
+                && stdout.contains(r#""string":{"base64":"Ymlu/w=="}"#)
+                && stdout.contains(r"string=b'bin\\xff'"),
+            || format!("got {out:?}"),
+        );
+    }
+
+    // requires_answer = false: nothing printed, exit 0; Twisted got it.
+    let note = format!("hello from {}", peer.venv_name());
+    let run = call(&addr, &["Notify".into(), format!("text={note}")]);
+    check_run(&mut failures, "notify", &run, 0, "", "");
+    let mut notes = String::new();
+    for _ in 0..50 {
+        // Each call is a connection: give the server a moment to read the Notify box.
+        notes = call(&addr, &["Log".into()]).stdout;
+        if notes.contains(&note) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    failures.check("notify_received", notes.contains(&note), || format!("Log answered {notes:?}"));
+    failures.check("refused_not_sent", !notes.contains("must-not-arrive"), || format!("Log answered {notes:?}"));
+
+    // A dead address.
+    let dead = format!("127.0.0.1:{}", free_port());
+    let run = call(&dead, &["Sum".into(), "a=1".into(), "b=2".into()]);
+    check_run(&mut failures, "dead_address", &run, 2, "", "cannot connect to");
+
+    drop(server.child.stdin.take());
+    assert!(failures.is_empty(), "amp call against {}:\n{}", peer.label(), failures.list().join("\n"));
+}
+
+/// The responses file `amp serve` gets; cli_client.py expects these answers.
+const CLI_RESPONSES: &str = r#"
+[Sum]
+response = { total = 42 }
+[Divide]
+error = { code = "ZERO_DIVISION", description = "divided by zero" }
+[echo-types]
+echo = true
+[Slow]
+error = { code = "CUSTOM", description = "any code" }
+[Fail]
+error = { code = "FATAL", description = "fatal!" }
+"#;
+
+/// What `amp serve` prints for cli_client.py's calls, in order.
+const SERVE_LINES: &[&str] = &[
+    r#"{"command":"Sum","arguments":{"a":13,"b":81}}"#,
+    r#"{"command":"Divide","arguments":{"numerator":1,"denominator":0}}"#,
+    concat!(
+        r#"{"command":"echo-types","arguments":{"integer":-42,"#,
+        r#""big":1606938044258990275541962092341162602522202993782792835301377,"string":{"base64":"/wBiaW4="},"#,
+        r#""unicode":"héllo ☃","path":"/tmp/amp cli","boolean":true,"float":1e+16,"decimal":"-1.500E+7","#,
+        r#""datetime":"2012-02-29T23:59:58.123456-05:30","ints":[1,1180591620717411303424,-3],"texts":[["a","b"],[]],"#,
+        r#""rows":[{"x":1,"label":"one"},{"x":2,"label":null}],"from":"from-value","my-arg":"dash"}}"#
+    ),
+    concat!(
+        r#"{"command":"echo-types","arguments":{"integer":null,"big":null,"string":null,"unicode":null,"path":null,"#,
+        r#""boolean":null,"float":"-inf","decimal":"sNaN12","datetime":null,"ints":null,"texts":null,"rows":null,"#,
+        r#""from":null,"my-arg":null}}"#
+    ),
+    r#"{"command":"Nope","arguments":{}}"#,
+    // Not in the schema: the raw pairs.
+    r#"{"command":"Unknown","arguments":{"x":"1"}}"#,
+    r#"{"command":"Notify","arguments":{"text":"fire and forget"}}"#,
+    // Not in the schema and without _ask: printed, connection kept.
+    r#"{"command":"UnknownNotify","arguments":{"x":"7"}}"#,
+    r#"{"command":"Sum","arguments":{"a":13,"b":81}}"#,
+    r#"{"command":"Slow","arguments":{}}"#,
+    r#"{"command":"Fail","arguments":{"kind":"fatal"}}"#,
+    r#"{"command":"Sum","arguments":{"a":13,"b":81}}"#,
+];
+
+fn serve_against_twisted(peer: Peer) {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let responses = dir.path().join("responses.toml");
+    std::fs::File::create(&responses).and_then(|mut f| f.write_all(CLI_RESPONSES.as_bytes())).expect("write responses");
+    let mut cmd = Command::new(amp_bin());
+    cmd.arg("serve").arg("--schema").arg(schema()).args(["--listen", "127.0.0.1:0", "--responses"]).arg(&responses);
+    let mut serve = Running::start(cmd, "amp serve");
+    let first: serde_json::Value = serde_json::from_str(&serve.line()).expect("a JSON first line");
+    let listening = first["listening"].as_str().expect("{\"listening\": ...}").to_owned();
+    let port = listening.strip_prefix("127.0.0.1:").expect("listening on 127.0.0.1").to_owned();
+    assert_ne!(port, "0", "port 0 must be replaced by the port picked");
+
+    let mut client = peer.script("tests/interop/cli_client.py");
+    client.arg(&port);
+    let out = amp_tests::run_checked(client, b"");
+    let report = String::from_utf8_lossy(&out.stdout);
+    let summary: serde_json::Value =
+        serde_json::from_str(report.lines().last().unwrap_or_default()).unwrap_or_else(|e| panic!("{e}: {report}"));
+    let mut failures = Failures::default();
+    for (name, result) in summary["checks"].as_object().expect("checks") {
+        failures.check(name, result == "ok", || result.to_string());
+    }
+
+    let (code, lines, stderr) = serve.terminate();
+    failures.check("serve_exit", code == Some(0), || format!("amp serve exited {code:?}"));
+    failures.check("serve_stderr", stderr.is_empty(), || format!("amp serve wrote to stderr: {stderr}"));
+    failures.check("serve_lines", lines == SERVE_LINES, || {
+        format!("amp serve printed:\n{}\nexpected:\n{}", lines.join("\n"), SERVE_LINES.join("\n"))
+    });
+    assert!(
+        failures.is_empty(),
+        "amp serve against {} (client log in its stderr):\n{}\n--- client stderr ---\n{}",
+        peer.label(),
+        failures.list().join("\n"),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn amp_call_against_twisted_26() {
+    call_against_twisted(Peer::Twisted26);
+}
+
+#[test]
+fn amp_call_against_twisted_24_evennia() {
+    call_against_twisted(Peer::Evennia61);
+}
+
+#[test]
+fn amp_serve_against_twisted_26() {
+    serve_against_twisted(Peer::Twisted26);
+}
+
+#[test]
+fn amp_serve_against_twisted_24_evennia() {
+    serve_against_twisted(Peer::Evennia61);
+}

@@ -242,3 +242,32 @@ fn a_protocol_without_commands_answers_everything_unhandled() {
     let d = SilentDispatcher::new(Nothing);
     assert!(matches!(block_on(d.respond(&Context::detached(), b"Ping", AmpBox::new())), Reply::Unhandled));
 }
+
+#[cfg(unix)]
+mod fds {
+    use super::*;
+
+    #[amp_command(arguments(fd: Descriptor), response(ok: Boolean))]
+    pub struct TakeFd;
+
+    amp_runtime::amp_protocol!(pub Fds: TakeFd);
+
+    pub struct Taker;
+
+    impl FdsHandler for Taker {
+        async fn take_fd(&self, _: &Context, _args: TakeFdArguments) -> Result<TakeFdResponse, TakeFdError> {
+            Ok(TakeFdResponse { ok: true })
+        }
+    }
+
+    #[test]
+    fn a_descriptor_argument_without_a_received_descriptor_fails_cleanly() {
+        let d = FdsDispatcher::new(Taker);
+        let mut b = AmpBox::new();
+        b.insert(Bytes::from_static(b"fd"), Bytes::from_static(b"0"));
+        match block_on(d.respond(&Context::detached(), b"TakeFd", b)) {
+            Reply::Failed(why) => assert!(why.contains("\"fd\""), "{why}"),
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -222,7 +222,7 @@ def report(env, samples, idle_result, runs, seconds):
     add(f"Median of {runs} runs of {seconds:g} s each (after 0.5 s of warm-up), client and server in")
     add("separate processes over 127.0.0.1. Echo rates are MB/s of payload each way.")
     add("")
-    for nodelay in ("0", "1"):
+    for nodelay in ("0", "1") if samples else ():
         add(f"TCP_NODELAY {'on' if nodelay == '1' else 'off'} (both sides):")
         add("")
         add("| workload | Rust client, Rust server | Twisted client, Twisted server | Rust client, Twisted server "
@@ -271,6 +271,7 @@ def main():
     ap.add_argument("--seconds", type=float, default=3.0)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--idle", type=int, default=10_000, help="idle connections (0 to skip)")
+    ap.add_argument("--idle-only", action="store_true", help="skip the throughput runs")
     ap.add_argument("--json", help="also write the raw samples here")
     args = ap.parse_args()
 
@@ -287,7 +288,7 @@ def main():
         "python": version([args.python, "-c", "import platform; print(platform.python_version())"]),
     }
     sides = Sides(args.rust, args.python, args.script)
-    samples = throughput(sides, args.seconds, args.runs, log)
+    samples = {} if args.idle_only else throughput(sides, args.seconds, args.runs, log)
     idle_result = idle(sides, args.idle, log) if args.idle > 0 else None
     text = report(env, samples, idle_result, args.runs, args.seconds)
     print(text)

@@ -4,8 +4,8 @@
                  [--no-web] [--template-cache DIR]
 
 GAME_DIR must not exist. Every listener is on 127.0.0.1. With
---template-cache, `evennia --init` and `evennia migrate` (about 18 s together,
-almost all of it migrate) run once into DIR/game-<key>, under a file lock so
+--template-cache, `evennia --init` and `evennia migrate` (15 to 45 s together,
+almost all of it migrate, depending on load) run once into DIR/game-<key>, under a file lock so
 parallel test processes share one template; each game is then a copy of it
 (well under a second). The key hashes this file and Evennia's version, so an
 edit here or an Evennia upgrade makes a fresh template. Without it, the game is

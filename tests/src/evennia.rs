@@ -15,7 +15,7 @@
 //!
 //! Pieces (the Python side is in `tests/evennia/`, run with the ev61 venv):
 //! - [`EvenniaGame`]: `evennia --init` + `evennia migrate` run once into a
-//!   template cached under `target/amp-tests/evennia-template/` (about 15-20 s
+//!   template cached under `target/amp-tests/evennia-template/` (15 to 45 s
 //!   the first time), then copied per game (well under a second). Settings:
 //!   every interface 127.0.0.1 (`LOCKDOWN_MODE` too), private ports,
 //!   `MAX_CONNECTION_RATE` 100 (default 2), nothing that dials out.

@@ -78,7 +78,7 @@ pub struct EvenniaGame {
 
 impl EvenniaGame {
     /// A game on free ports, with the webserver proxy and websocket enabled.
-    /// Blocks: about 0.3 s, or 15-20 s when the cached template must be built.
+    /// Blocks: about 0.3 s, or 15 to 45 s when the cached template must be built.
     pub fn create() -> Self {
         Self::create_with(EvenniaPorts::free(), true)
     }

@@ -70,7 +70,12 @@ class StopOnEof(protocol.Protocol):
 
 
 def serve(nodelay):
-    port = reactor.listenTCP(0, protocol.Factory.forProtocol(lambda: Server(nodelay)), interface="127.0.0.1")
+    # Room for the idle-connection measurement (thousands of sockets).
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    factory = protocol.Factory.forProtocol(lambda: Server(nodelay))
+    # Twisted's default backlog (50) overflows when thousands connect at once.
+    port = reactor.listenTCP(0, factory, backlog=1024, interface="127.0.0.1")
     print(port.getHost().port, flush=True)
     stdio.StandardIO(StopOnEof())
     reactor.callLater(900, lambda: os._exit(3))

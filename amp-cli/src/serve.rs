@@ -36,6 +36,9 @@ pub async fn run(req: ServeRequest) -> Outcome {
         None => Responses::default(),
     };
     let addr = Addr::parse(&req.listen).map_err(Failure::usage)?;
+    // Watch the signals before saying we listen: a script may send one as
+    // soon as it reads the first line.
+    let stop = stop_signals()?;
     let responder = Answerer { loaded: Arc::new(loaded), answers: Arc::new(answers) };
     // Twisted's behaviour: an undeclared failure (arguments that do not
     // decode) is answered UNKNOWN and closes the connection.
@@ -51,23 +54,25 @@ pub async fn run(req: ServeRequest) -> Outcome {
     };
     output::json_line(&json!({ "listening": listening }));
 
-    wait_for_signal().await?;
+    stop.await;
     server.shutdown(Duration::from_secs(1)).await;
     Ok(())
 }
 
-/// Waits for SIGINT or SIGTERM.
-async fn wait_for_signal() -> Outcome {
+/// Starts watching SIGINT and SIGTERM; the future ends at the first one.
+fn stop_signals() -> Result<impl std::future::Future<Output = ()>, Failure> {
     use tokio::signal::unix::{signal, SignalKind};
-    let mut term =
-        signal(SignalKind::terminate()).map_err(|e| Failure::connection(format!("cannot watch SIGTERM: {e}")))?;
-    let mut int =
-        signal(SignalKind::interrupt()).map_err(|e| Failure::connection(format!("cannot watch SIGINT: {e}")))?;
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = int.recv() => {}
-    }
-    Ok(())
+    let watch = |kind: SignalKind, name: &str| {
+        signal(kind).map_err(|e| Failure::connection(format!("cannot watch {name}: {e}")))
+    };
+    let mut term = watch(SignalKind::terminate(), "SIGTERM")?;
+    let mut int = watch(SignalKind::interrupt(), "SIGINT")?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+    })
 }
 
 /// The responder: prints every call, answers from the responses file.

@@ -237,3 +237,13 @@ fn serve_cannot_listen_on_a_used_unix_path() {
     let run = amp(&["serve", "--schema", schema.to_str().unwrap(), "--listen", &format!("unix:{}", path.display())]);
     run.assert_fails(2, "cannot listen on unix:");
 }
+
+#[test]
+fn sigint_right_after_the_first_line_stops_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let listen = format!("unix:{}", dir.path().join("int.sock").display());
+    let serve = Serve::start(&fixture("cli.toml"), &listen, None);
+    let (code, stderr) = serve.stop_with("-INT");
+    assert_eq!((code, stderr.as_str()), (Some(0), ""));
+    assert!(!dir.path().join("int.sock").exists());
+}

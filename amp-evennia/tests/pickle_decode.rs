@@ -65,7 +65,8 @@ fn datetime_stays_an_object_with_its_arguments() {
 #[test]
 fn objects_keep_their_recipe() {
     // class P with self.a = 1, protocol 0: copy_reg._reconstructor + BUILD.
-    let p0 = b"ccopy_reg\n_reconstructor\np0\n(c__main__\nP\np1\nc__builtin__\nobject\np2\nNtp3\nRp4\n(dp5\nVa\np6\nI1\nsb.";
+    let p0 =
+        b"ccopy_reg\n_reconstructor\np0\n(c__main__\nP\np1\nc__builtin__\nobject\np2\nNtp3\nRp4\n(dp5\nVa\np6\nI1\nsb.";
     let mut expected = Object::reduce(
         global("copyreg", "_reconstructor"),
         vec![global("__main__", "P"), global("builtins", "object"), Value::None],

@@ -20,8 +20,8 @@ fn with(limits: Limits) -> DecodeOptions {
 /// `[[[...]]]` nested `depth` deep, built with EMPTY_LIST and APPEND.
 fn nested_lists(depth: usize) -> Vec<u8> {
     let mut p = b"\x80\x02".to_vec();
-    p.extend(std::iter::repeat_n(b']', depth));
-    p.extend(std::iter::repeat_n(b'a', depth - 1));
+    p.extend(std::iter::repeat(b']').take(depth));
+    p.extend(std::iter::repeat(b'a').take(depth - 1));
     p.push(b'.');
     p
 }
@@ -29,7 +29,7 @@ fn nested_lists(depth: usize) -> Vec<u8> {
 /// `((((...))))` nested `depth` deep, built with MARK and TUPLE.
 fn nested_tuples(depth: usize) -> Vec<u8> {
     let mut p = vec![b'('; depth];
-    p.extend(std::iter::repeat_n(b't', depth));
+    p.extend(std::iter::repeat(b't').take(depth));
     p.push(b'.');
     p
 }
@@ -43,7 +43,7 @@ fn nested_dicts(depth: usize) -> Vec<u8> {
     p.pop();
     p.pop();
     p.pop();
-    p.extend(std::iter::repeat_n(b's', depth - 1));
+    p.extend(std::iter::repeat(b's').take(depth - 1));
     p.push(b'.');
     p
 }
@@ -51,9 +51,10 @@ fn nested_dicts(depth: usize) -> Vec<u8> {
 #[test]
 fn a_5000_deep_pickle_is_an_error_not_a_stack_overflow() {
     on_2mib_stack(|| {
-        for (what, p) in [("lists", nested_lists(5000)), ("tuples", nested_tuples(5000)), ("dicts", nested_dicts(5000))] {
+        for (what, p) in [("lists", nested_lists(5000)), ("tuples", nested_tuples(5000)), ("dicts", nested_dicts(5000))]
+        {
             match pickle::decode(&p) {
-                Err(DecodeError::TooDeep { limit: 256, .. }) => {}
+                Err(DecodeError::TooDeep { limit: Limits::DEFAULT_MAX_DEPTH, .. }) => {}
                 other => panic!("{what}: {other:?}"),
             }
         }
@@ -92,6 +93,24 @@ fn a_value_at_the_default_depth_limit_is_safe_to_use_on_2mib() {
 }
 
 #[test]
+fn this_modules_operations_handle_1024_levels_on_2mib() {
+    on_2mib_stack(|| {
+        let relaxed = with(Limits { max_depth: 1024, ..Limits::default() });
+        for p in [nested_lists(1024), nested_tuples(1024), nested_dicts(1024)] {
+            let v = pickle::decode_with(&p, &relaxed).expect("within the raised limit");
+            assert_eq!(v.clone(), v);
+            assert!(!v.to_string().is_empty() && !format!("{v:?}").is_empty());
+            assert_eq!(pickle::decode_with(&pickle::encode(&v).expect("encodes"), &relaxed).as_ref(), Ok(&v));
+            assert_eq!(pickle::to_value(&v).as_ref(), Ok(&v));
+            assert_eq!(pickle::from_value::<Value>(v.clone()).as_ref(), Ok(&v));
+            // A Value inside a typed structure moves over whole.
+            let (inner, n): (Value, u8) = pickle::from_value(Value::Tuple(vec![v.clone(), 1.into()])).expect("typed");
+            assert_eq!((&inner, n), (&v, 1));
+        }
+    });
+}
+
+#[test]
 fn a_deep_value_built_in_rust_encodes_without_recursion() {
     on_2mib_stack(|| {
         let mut v = Value::None;
@@ -109,20 +128,35 @@ fn a_deep_value_built_in_rust_encodes_without_recursion() {
 
 #[test]
 fn a_shared_value_reused_deeper_counts_its_own_depth() {
-    // x = [[[1]]] (3 deep) memoized, then put under 254 more lists: 257 deep.
-    let mut p = b"\x80\x02]]]K\x01aaq\x00".to_vec();
-    p.extend(std::iter::repeat_n(b']', 254));
+    // x = [[1]] (2 deep) memoized and popped, then put under 127 more
+    // lists: 129 deep, though x itself was built only 2 deep.
+    let under = Limits::DEFAULT_MAX_DEPTH - 1;
+    let mut p = b"\x80\x02]]K\x01aaq\x000".to_vec();
+    p.extend(std::iter::repeat(b']').take(under));
     p.extend(b"h\x00");
-    p.extend(std::iter::repeat_n(b'a', 254));
-    // The root is the outermost of the 254 lists; x first appears inside it.
-    p.extend(b"0.");
-    // (The POP drops x's first copy from the stack; the 254-deep chain is the root.)
+    p.extend(std::iter::repeat(b'a').take(under));
+    p.push(b'.');
     match pickle::decode(&p) {
-        Err(DecodeError::TooDeep { limit: 256, .. }) => {}
+        Err(DecodeError::TooDeep { limit: Limits::DEFAULT_MAX_DEPTH, .. }) => {}
         other => panic!("{other:?}"),
     }
-    let relaxed = with(Limits { max_depth: 257, ..Limits::default() });
+    let relaxed = with(Limits { max_depth: Limits::DEFAULT_MAX_DEPTH + 1, ..Limits::default() });
     assert!(pickle::decode_with(&p, &relaxed).is_ok());
+
+    // Now x is shared: built first 2 deep in (x, [[...[x]...]]), then its copy
+    // lands 1 + 126 + 2 = 129 deep.
+    let under = Limits::DEFAULT_MAX_DEPTH - 2;
+    let mut p = b"\x80\x02]]K\x01aaq\x00".to_vec();
+    p.extend(std::iter::repeat(b']').take(under));
+    p.extend(b"h\x00");
+    p.extend(std::iter::repeat(b'a').take(under));
+    p.extend(b"\x86.");
+    match pickle::decode(&p) {
+        Err(DecodeError::TooDeep { limit: Limits::DEFAULT_MAX_DEPTH, .. }) => {}
+        other => panic!("{other:?}"),
+    }
+    let Value::Tuple(parts) = pickle::decode_with(&p, &relaxed).expect("within the raised limit") else { panic!() };
+    assert_eq!(parts[0].to_string(), "[[1]]");
 }
 
 /// Level 0 is a list of ten 1s; level i is a list of ten references to level
@@ -250,7 +284,7 @@ fn every_prefix_of_a_pickle_is_truncated() {
 #[test]
 fn an_object_whose_state_is_itself_is_recursive() {
     let e = pickle::decode(b"cm\nC\n)\x81\x94h\x00b.").unwrap_err();
-    assert_eq!(e, DecodeError::Recursive { kind: "object", offset: 7 });
+    assert_eq!(e, DecodeError::Recursive { kind: "object", offset: 6 });
 }
 
 #[test]

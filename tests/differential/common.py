@@ -83,6 +83,10 @@ SCALAR_REPRS = {
 }
 
 
+# Exact classes: Path is a Unicode subclass with its own repr.
+SCALAR_BY_TYPE = {type(ARGS[tag]): scalar for tag, scalar in SCALAR_REPRS.items()}
+
+
 def repr_fields(fields, element):
     parts = []
     for name, arg in fields:
@@ -100,10 +104,7 @@ def repr_of(arg, value):
         return "[" + ",".join(repr_fields(arg.subargs, e) for e in value) + "]"
     if isinstance(arg, amp.ListOf):
         return "[" + ",".join(repr_of(arg.elementType, e) for e in value) + "]"
-    for tag, scalar in SCALAR_REPRS.items():
-        if type(arg) is type(ARGS[tag]):
-            return scalar(value)
-    raise TypeError("no repr for %r" % (arg,))
+    return SCALAR_BY_TYPE[type(arg)](value)
 
 
 def write_record(out, tag, wire, text):

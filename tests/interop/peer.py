@@ -459,7 +459,10 @@ async def client_half_box(c):
     p = await c.amp()
     await still_works(p, "a half box on another connection")
     stalled.transport.write(box[len(box) // 2 :])
-    await task.deferLater(reactor, 0.05, lambda: None)
+    for _ in range(PROMPT * 100):
+        if b"_answer" in stalled.received:
+            break
+        await task.deferLater(reactor, 0.01, lambda: None)
     expect(b"_answer" in stalled.received, f"the completed half box was not answered: {stalled.received!r}")
     stalled.transport.loseConnection()
     p.transport.loseConnection()

@@ -147,8 +147,13 @@ impl Serve {
     }
 
     /// Sends SIGTERM and returns its exit code and stderr.
-    pub fn stop(mut self) -> (Option<i32>, String) {
-        let pid = send_sigterm(self.child.id());
+    pub fn stop(self) -> (Option<i32>, String) {
+        self.stop_with("-TERM")
+    }
+
+    /// Sends `signal` (`-INT`, `-TERM`) and returns its exit code and stderr.
+    pub fn stop_with(mut self, signal: &str) -> (Option<i32>, String) {
+        let pid = send_signal(self.child.id(), signal);
         let start = Instant::now();
         let code = loop {
             if let Some(status) = self.child.try_wait().expect("wait") {
@@ -174,10 +179,10 @@ impl Drop for Serve {
     }
 }
 
-/// SIGTERM to `pid` through the `kill` command (no libc binding needed).
-fn send_sigterm(pid: u32) -> u32 {
-    let status = Command::new("kill").arg("-TERM").arg(pid.to_string()).status().expect("run kill");
-    assert!(status.success(), "kill -TERM {pid} failed");
+/// `kill SIGNAL PID` (the command: no libc binding needed).
+fn send_signal(pid: u32, signal: &str) -> u32 {
+    let status = Command::new("kill").arg(signal).arg(pid.to_string()).status().expect("run kill");
+    assert!(status.success(), "kill {signal} {pid} failed");
     pid
 }
 

@@ -132,7 +132,9 @@ impl NodeKind {
         };
         match self {
             NodeKind::Leaf(_) | NodeKind::Taken => {}
-            NodeKind::List(v) | NodeKind::Tuple(v) | NodeKind::Set(v) | NodeKind::FrozenSet(v) => v.iter().for_each(visit),
+            NodeKind::List(v) | NodeKind::Tuple(v) | NodeKind::Set(v) | NodeKind::FrozenSet(v) => {
+                v.iter().for_each(visit)
+            }
             NodeKind::Dict(pairs) => pairs.iter().for_each(|(k, v)| {
                 visit(k);
                 visit(v)

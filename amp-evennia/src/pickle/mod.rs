@@ -36,12 +36,15 @@
 //! ```
 
 mod build;
+mod calls;
 mod compat;
 mod decode;
 mod encode;
 mod error;
 mod graph;
+mod handoff;
 mod limits;
+mod machine;
 mod opcodes;
 mod repr;
 mod serde_de;

@@ -130,10 +130,14 @@ fn printable(c: char) -> bool {
     if c.is_ascii() {
         return (' '..='~').contains(&c);
     }
+    let noncharacter = matches!(c, '\u{fdd0}'..='\u{fdef}') || (c as u32) & 0xfffe == 0xfffe;
+    let private_use = matches!(c, '\u{e000}'..='\u{f8ff}' | '\u{f0000}'..='\u{10ffff}');
     !(c.is_control()
-        || (c.is_whitespace())
+        || c.is_whitespace()
+        || noncharacter
+        || private_use
         || matches!(c, '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{2064}')
-        || matches!(c, '\u{feff}' | '\u{e000}'..='\u{f8ff}' | '\u{fff9}'..='\u{fffb}'))
+        || matches!(c, '\u{feff}' | '\u{fff9}'..='\u{fffb}'))
 }
 
 fn write_str_repr(f: &mut Formatter<'_>, s: &str) -> fmt::Result {
@@ -171,4 +175,32 @@ fn write_bytes_repr(f: &mut Formatter<'_>, b: &[u8]) -> fmt::Result {
         }
     }
     f.write_char(char::from(quote))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::float_repr;
+
+    #[test]
+    fn floats_print_as_python_prints_them() {
+        let cases = [
+            (1.5, "1.5"),
+            (1.0, "1.0"),
+            (-0.0, "-0.0"),
+            (1e16, "1e+16"),
+            (1.5e16, "1.5e+16"),
+            (1e15, "1000000000000000.0"),
+            (1e-5, "1e-05"),
+            (0.0001, "0.0001"),
+            (5e-324, "5e-324"),
+            (1e300, "1e+300"),
+            (1795755311.3566732, "1795755311.3566732"),
+            (f64::INFINITY, "inf"),
+            (f64::NEG_INFINITY, "-inf"),
+            (f64::NAN, "nan"),
+        ];
+        for (x, python) in cases {
+            assert_eq!(float_repr(x), python);
+        }
+    }
 }

@@ -9,21 +9,16 @@
 //! A [`Value`] held inside a typed structure keeps its exact Python type
 //! (tuple vs list, set, objects...) when it comes from this deserializer.
 
-use num_bigint::BigInt;
 use num_traits::ToPrimitive;
 use serde::de::{
-    self, value::StrDeserializer, DeserializeOwned, DeserializeSeed, Deserializer, EnumAccess, IntoDeserializer,
-    MapAccess, SeqAccess, Unexpected, VariantAccess, Visitor,
+    self, DeserializeOwned, DeserializeSeed, Deserializer, EnumAccess, IntoDeserializer, MapAccess, SeqAccess,
+    Unexpected, VariantAccess, Visitor,
 };
 use serde::Deserialize;
 
 use super::error::Error;
-use super::serde_ser::{BIGINT, BYTEARRAY, FROZENSET, GLOBAL, OBJECT, SET, TUPLE};
-use super::value::{Global, Object, ObjectKind, Value};
-
-/// The newtype name `Value`'s `Deserialize` asks for: this deserializer then
-/// hands over the exact Python type (through enum tags no other type asks for).
-const VALUE: &str = "\0amp_evennia::pickle::Value";
+use super::handoff;
+use super::value::{ObjectKind, Value};
 
 /// Converts a [`Value`] to any deserializable type.
 pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, Error> {
@@ -81,41 +76,6 @@ impl ValueDeserializer {
     fn invalid<T>(&self, exp: &dyn de::Expected) -> Result<T, Error> {
         Err(de::Error::invalid_type(unexpected(&self.0), exp))
     }
-
-    /// The exact Python type, for `Value`'s own `Deserialize`.
-    fn deserialize_raw<'de, V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        let (tag, content) = match self.0 {
-            Value::Tuple(items) => (TUPLE, Value::List(items)),
-            Value::Set(items) => (SET, Value::List(items)),
-            Value::FrozenSet(items) => (FROZENSET, Value::List(items)),
-            Value::ByteArray(b) => (BYTEARRAY, Value::Bytes(b)),
-            Value::BigInt(n) => (BIGINT, Value::Str(n.to_string())),
-            Value::Global(g) => (GLOBAL, Value::Tuple(vec![Value::Str(g.module), Value::Str(g.name)])),
-            Value::Object(o) => {
-                let o = *o;
-                let pairs = |pairs: Vec<(Value, Value)>| {
-                    Value::List(pairs.into_iter().map(|(k, v)| Value::Tuple(vec![k, v])).collect())
-                };
-                let kind = match o.kind {
-                    ObjectKind::Reduce => "Reduce",
-                    ObjectKind::NewObj => "NewObj",
-                    ObjectKind::NewObjEx => "NewObjEx",
-                };
-                let parts = vec![
-                    o.callable,
-                    Value::from(kind),
-                    Value::List(o.args),
-                    pairs(o.kwargs),
-                    Value::List(o.list_items),
-                    pairs(o.dict_items),
-                    Value::List(o.state.into_iter().collect()),
-                ];
-                (OBJECT, Value::Tuple(parts))
-            }
-            other => return ValueDeserializer(other).deserialize_any(visitor),
-        };
-        visitor.visit_enum(Tagged { tag, content })
-    }
 }
 
 fn visit_seq<'de, V: Visitor<'de>>(items: Vec<Value>, visitor: V) -> Result<V::Value, Error> {
@@ -140,6 +100,18 @@ fn visit_map<'de, V: Visitor<'de>>(pairs: Vec<(Value, Value)>, visitor: V) -> Re
 
 fn fields(pairs: Vec<(&'static str, Value)>) -> Vec<(Value, Value)> {
     pairs.into_iter().map(|(k, v)| (Value::from(k), v)).collect()
+}
+
+/// Integer targets take ints only (not bools or floats), with serde's range checks.
+macro_rules! int_methods {
+    ($($method:ident)*) => {$(
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            match self.0 {
+                Value::Int(_) | Value::BigInt(_) => self.deserialize_any(visitor),
+                _ => self.invalid(&visitor),
+            }
+        }
+    )*};
 }
 
 impl<'de> Deserializer<'de> for ValueDeserializer {
@@ -209,8 +181,10 @@ impl<'de> Deserializer<'de> for ValueDeserializer {
     }
 
     fn deserialize_newtype_struct<V: Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value, Error> {
-        if name == VALUE {
-            return self.deserialize_raw(visitor);
+        if name == handoff::VALUE {
+            // `Value`'s own Deserialize: hand the value over whole.
+            let _slot = handoff::put(self.0);
+            return visitor.visit_newtype_struct(HandedOff);
         }
         visitor.visit_newtype_struct(self)
     }
@@ -301,8 +275,42 @@ impl<'de> Deserializer<'de> for ValueDeserializer {
         visitor.visit_unit()
     }
 
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.0 {
+            Value::Bool(b) => visitor.visit_bool(b),
+            _ => self.invalid(&visitor),
+        }
+    }
+
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.0 {
+            Value::Str(s) => visitor.visit_string(s),
+            _ => self.invalid(&visitor),
+        }
+    }
+
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_str(visitor)
+    }
+
+    fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_str(visitor)
+    }
+
+    int_methods! {
+        deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64 deserialize_i128
+        deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64 deserialize_u128
+    }
+
+    fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_f64(visitor)
+    }
+
+    fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.0 {
+            Value::Float(_) | Value::Int(_) | Value::BigInt(_) => self.deserialize_any(visitor),
+            _ => self.invalid(&visitor),
+        }
     }
 }
 
@@ -395,92 +403,26 @@ impl<'de> VariantAccess<'de> for VariantContent {
     }
 }
 
-/// The private enum `deserialize_raw` presents: a tag naming the Python type,
-/// and its content.
-struct Tagged {
-    tag: &'static str,
-    content: Value,
-}
+/// What a visitor that does not take the handed-off value reads instead: the
+/// same value, through the data model.
+struct HandedOff;
 
-impl<'de> EnumAccess<'de> for Tagged {
+impl<'de> Deserializer<'de> for HandedOff {
     type Error = Error;
-    type Variant = VariantContent;
-    fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, VariantContent), Error> {
-        let tag: StrDeserializer<'_, Error> = self.tag.into_deserializer();
-        Ok((seed.deserialize(tag)?, VariantContent(Some(self.content))))
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        ValueDeserializer(handoff::take().unwrap_or(Value::None)).deserialize_any(visitor)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
+        unit_struct newtype_struct seq tuple tuple_struct map struct enum identifier ignored_any
     }
 }
-
-#[derive(Clone, Copy)]
-enum Tag {
-    Tuple,
-    Set,
-    FrozenSet,
-    ByteArray,
-    BigInt,
-    Global,
-    Object,
-}
-
-impl<'de> Deserialize<'de> for Tag {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Tag, D::Error> {
-        struct TagVisitor;
-        impl Visitor<'_> for TagVisitor {
-            type Value = Tag;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a pickle value tag")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Tag, E> {
-                Ok(match v {
-                    TUPLE => Tag::Tuple,
-                    SET => Tag::Set,
-                    FROZENSET => Tag::FrozenSet,
-                    BYTEARRAY => Tag::ByteArray,
-                    BIGINT => Tag::BigInt,
-                    GLOBAL => Tag::Global,
-                    OBJECT => Tag::Object,
-                    other => return Err(de::Error::unknown_variant(other, &[])),
-                })
-            }
-        }
-        d.deserialize_identifier(TagVisitor)
-    }
-}
-
-/// Bytes from a byte string or a sequence of ints.
-struct ByteBuf(Vec<u8>);
-
-impl<'de> Deserialize<'de> for ByteBuf {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<ByteBuf, D::Error> {
-        struct BytesVisitor;
-        impl<'de> Visitor<'de> for BytesVisitor {
-            type Value = ByteBuf;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("bytes")
-            }
-            fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<ByteBuf, E> {
-                Ok(ByteBuf(v.to_vec()))
-            }
-            fn visit_byte_buf<E: de::Error>(self, v: Vec<u8>) -> Result<ByteBuf, E> {
-                Ok(ByteBuf(v))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ByteBuf, A::Error> {
-                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-                while let Some(b) = seq.next_element()? {
-                    out.push(b);
-                }
-                Ok(ByteBuf(out))
-            }
-        }
-        d.deserialize_byte_buf(BytesVisitor)
-    }
-}
-
-type ObjectParts = (Value, ObjectKind, Vec<Value>, Vec<(Value, Value)>, Vec<Value>, Vec<(Value, Value)>, Vec<Value>);
 
 impl<'de> Deserialize<'de> for Value {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
-        d.deserialize_newtype_struct(VALUE, ValueVisitor)
+        d.deserialize_newtype_struct(handoff::VALUE, ValueVisitor)
     }
 }
 
@@ -534,7 +476,10 @@ impl<'de> Visitor<'de> for ValueVisitor {
         Value::deserialize(d)
     }
     fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        d.deserialize_any(self)
+        match handoff::take() {
+            Some(v) => Ok(v),
+            None => d.deserialize_any(self),
+        }
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
@@ -544,37 +489,19 @@ impl<'de> Visitor<'de> for ValueVisitor {
         Ok(Value::List(items))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(0).min(4096));
+        let mut pairs: Vec<(Value, Value)> = Vec::with_capacity(map.size_hint().unwrap_or(0).min(4096));
         while let Some(pair) = map.next_entry()? {
             pairs.push(pair);
         }
+        // serde_json with `arbitrary_precision` passes numbers as this one-entry map.
+        if let [(Value::Str(k), Value::Str(digits))] = pairs.as_slice() {
+            if k == "$serde_json::private::Number" {
+                return match digits.parse::<num_bigint::BigInt>() {
+                    Ok(n) => Ok(Value::from_bigint(n)),
+                    Err(_) => digits.parse::<f64>().map(Value::Float).map_err(de::Error::custom),
+                };
+            }
+        }
         Ok(Value::Dict(pairs))
-    }
-    fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<Value, A::Error> {
-        let (tag, content) = data.variant::<Tag>()?;
-        Ok(match tag {
-            Tag::Tuple => Value::Tuple(content.newtype_variant()?),
-            Tag::Set => Value::Set(content.newtype_variant()?),
-            Tag::FrozenSet => Value::FrozenSet(content.newtype_variant()?),
-            Tag::ByteArray => Value::ByteArray(content.newtype_variant::<ByteBuf>()?.0),
-            Tag::BigInt => {
-                let digits: String = content.newtype_variant()?;
-                let n: BigInt = digits.parse().map_err(|_| de::Error::custom("malformed big int"))?;
-                Value::from_bigint(n)
-            }
-            Tag::Global => {
-                let (module, name): (String, String) = content.newtype_variant()?;
-                Value::Global(Box::new(Global { module, name }))
-            }
-            Tag::Object => {
-                let (callable, kind, args, kwargs, list_items, dict_items, mut state): ObjectParts =
-                    content.newtype_variant()?;
-                if state.len() > 1 {
-                    return Err(de::Error::custom("an object has at most one state"));
-                }
-                let state = state.pop();
-                Value::Object(Box::new(Object { callable, kind, args, kwargs, list_items, dict_items, state }))
-            }
-        })
     }
 }

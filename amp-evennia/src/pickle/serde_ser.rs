@@ -6,22 +6,12 @@
 //! strings (`serde_bytes`) -> `bytes`; enums as serde_json does (`"Unit"`,
 //! `{"Variant": value}`).
 
-use num_bigint::BigInt;
+use num_traits::ToPrimitive;
 use serde::ser::{self, Serialize, SerializeMap, SerializeSeq, SerializeStruct, SerializeTuple};
 
 use super::error::Error;
-use super::value::{Global, Object, ObjectKind, Value};
-
-// Newtype-struct names `Value`'s `Serialize` uses for the Python types serde has
-// no word for. Other serializers see a plain newtype (so JSON gets an array
-// for a set); `to_value` recognizes the names and restores the exact type.
-pub(crate) const TUPLE: &str = "\0amp_evennia::pickle::Tuple";
-pub(crate) const SET: &str = "\0amp_evennia::pickle::Set";
-pub(crate) const FROZENSET: &str = "\0amp_evennia::pickle::FrozenSet";
-pub(crate) const BYTEARRAY: &str = "\0amp_evennia::pickle::ByteArray";
-pub(crate) const BIGINT: &str = "\0amp_evennia::pickle::BigInt";
-pub(crate) const GLOBAL: &str = "\0amp_evennia::pickle::Global";
-pub(crate) const OBJECT: &str = "\0amp_evennia::pickle::Object";
+use super::handoff;
+use super::value::{Global, Object, Value};
 
 /// Converts any serializable value to a [`Value`].
 pub fn to_value<T: Serialize + ?Sized>(value: &T) -> Result<Value, Error> {
@@ -52,32 +42,48 @@ impl Serialize for Pairs<'_> {
     }
 }
 
-struct Bytes<'a>(&'a [u8]);
-
-impl Serialize for Bytes<'_> {
+impl Serialize for Value {
     fn serialize<S: ser::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_bytes(self.0)
+        // `to_value` takes a copy through the hand-off; other serializers get
+        // the structural form.
+        s.serialize_newtype_struct(handoff::VALUE, &Structural(self))
     }
 }
 
-impl Serialize for Value {
+/// A value in serde's data model: tuples as tuples, sets and frozensets as
+/// sequences, bytearrays as bytes, big ints as 128-bit ints or decimal text,
+/// globals and objects as structs.
+struct Structural<'a>(&'a Value);
+
+impl Serialize for Structural<'_> {
     fn serialize<S: ser::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
+        if handoff::wanted() {
+            handoff::store(self.0.clone());
+            return s.serialize_unit();
+        }
+        match self.0 {
             Value::None => s.serialize_none(),
             Value::Bool(b) => s.serialize_bool(*b),
             Value::Int(n) => s.serialize_i64(*n),
-            Value::BigInt(n) => s.serialize_newtype_struct(BIGINT, &n.to_string()),
+            Value::BigInt(n) => match (n.to_i128(), n.to_u128()) {
+                (Some(x), _) => s.serialize_i128(x),
+                (_, Some(x)) => s.serialize_u128(x),
+                _ => s.serialize_str(&n.to_string()),
+            },
             Value::Float(x) => s.serialize_f64(*x),
             Value::Str(text) => s.serialize_str(text),
-            Value::Bytes(b) => s.serialize_bytes(b),
-            Value::ByteArray(b) => s.serialize_newtype_struct(BYTEARRAY, &Bytes(b)),
-            Value::List(items) => Seq(items).serialize(s),
-            Value::Tuple(items) => s.serialize_newtype_struct(TUPLE, &Seq(items)),
+            Value::Bytes(b) | Value::ByteArray(b) => s.serialize_bytes(b),
+            Value::List(items) | Value::Set(items) | Value::FrozenSet(items) => Seq(items).serialize(s),
+            Value::Tuple(items) => {
+                let mut t = s.serialize_tuple(items.len())?;
+                for item in items {
+                    t.serialize_element(item)?;
+                }
+                t.end()
+            }
             Value::Dict(pairs) => Pairs(pairs).serialize(s),
-            Value::Set(items) => s.serialize_newtype_struct(SET, &Seq(items)),
-            Value::FrozenSet(items) => s.serialize_newtype_struct(FROZENSET, &Seq(items)),
-            Value::Global(g) => s.serialize_newtype_struct(GLOBAL, &**g),
-            Value::Object(o) => s.serialize_newtype_struct(OBJECT, &**o),
+            Value::Global(g) => g.serialize(s),
+            Value::Object(o) => o.serialize(s),
         }
     }
 }
@@ -103,63 +109,6 @@ impl Serialize for Object {
         // A list of zero or one item: BUILD with None is not the same as no BUILD.
         st.serialize_field("state", &Seq(self.state.as_slice()))?;
         st.end()
-    }
-}
-
-/// Rebuilds the exact value behind one of the magic newtype names.
-fn from_magic(name: &'static str, inner: Value) -> Result<Value, Error> {
-    let bad = || Error::Message(format!("malformed {} value", name.trim_start_matches('\0')));
-    Ok(match (name, inner) {
-        (TUPLE, Value::List(items)) => Value::Tuple(items),
-        (SET, Value::List(items)) => Value::Set(items),
-        (FROZENSET, Value::List(items)) => Value::FrozenSet(items),
-        (BYTEARRAY, Value::Bytes(b)) => Value::ByteArray(b),
-        (BIGINT, Value::Str(digits)) => {
-            Value::from_bigint(digits.parse::<BigInt>().map_err(|_| bad())?)
-        }
-        (GLOBAL, Value::Dict(pairs)) => {
-            let mut fields = Fields(pairs);
-            let module = fields.take_str("module").ok_or_else(bad)?;
-            let name = fields.take_str("name").ok_or_else(bad)?;
-            Value::Global(Box::new(Global { module, name }))
-        }
-        (OBJECT, Value::Dict(pairs)) => {
-            let mut f = Fields(pairs);
-            let callable = f.take("callable").ok_or_else(bad)?;
-            let kind = match f.take("kind") {
-                Some(Value::Str(k)) if k == "Reduce" => ObjectKind::Reduce,
-                Some(Value::Str(k)) if k == "NewObj" => ObjectKind::NewObj,
-                Some(Value::Str(k)) if k == "NewObjEx" => ObjectKind::NewObjEx,
-                _ => return Err(bad()),
-            };
-            let Some(Value::List(args)) = f.take("args") else { return Err(bad()) };
-            let Some(Value::Dict(kwargs)) = f.take("kwargs") else { return Err(bad()) };
-            let Some(Value::List(list_items)) = f.take("list_items") else { return Err(bad()) };
-            let Some(Value::Dict(dict_items)) = f.take("dict_items") else { return Err(bad()) };
-            let state = match f.take("state") {
-                Some(Value::List(mut state)) if state.len() <= 1 => state.pop(),
-                _ => return Err(bad()),
-            };
-            Value::Object(Box::new(Object { callable, kind, args, kwargs, list_items, dict_items, state }))
-        }
-        _ => return Err(bad()),
-    })
-}
-
-/// Named fields of a serialized struct.
-struct Fields(Vec<(Value, Value)>);
-
-impl Fields {
-    fn take(&mut self, name: &str) -> Option<Value> {
-        let i = self.0.iter().position(|(k, _)| k.as_str() == Some(name))?;
-        Some(std::mem::replace(&mut self.0[i].1, Value::None))
-    }
-
-    fn take_str(&mut self, name: &str) -> Option<String> {
-        match self.take(name)? {
-            Value::Str(s) => Some(s),
-            _ => None,
-        }
     }
 }
 
@@ -241,11 +190,13 @@ impl ser::Serializer for ValueSerializer {
         Ok(Value::Str(variant.to_owned()))
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(self, name: &'static str, value: &T) -> Result<Value, Error> {
-        let inner = value.serialize(ValueSerializer)?;
-        match name {
-            TUPLE | SET | FROZENSET | BYTEARRAY | BIGINT | GLOBAL | OBJECT => from_magic(name, inner),
-            _ => Ok(inner),
+        if name == handoff::VALUE {
+            let _slot = handoff::guard();
+            let _want = handoff::want();
+            let inner = value.serialize(ValueSerializer)?;
+            return Ok(handoff::take().unwrap_or(inner));
         }
+        value.serialize(ValueSerializer)
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
         self,

@@ -4,15 +4,12 @@
 //! `amp-cli/tests/fixtures/cli.toml` (declared again in Python in
 //! `tests/interop/cli_commands.py`).
 //!
-//! The binary is built here (`cargo build --workspace --bin amp` in this
-//! test's profile), so it is never stale; with the workspace's features, so
-//! after `cargo build --workspace` (as CI runs first) it builds nothing.
+//! Cargo builds the binary for this test (`CARGO_BIN_EXE_amp`), so it is never stale.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{channel, Receiver};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use amp_tests::interop::Failures;
@@ -27,31 +24,9 @@ fn schema() -> PathBuf {
     workspace_root().join("amp-cli/tests/fixtures/cli.toml")
 }
 
-/// The `amp` binary, built once per test process in this test's profile.
+/// The `amp` binary cargo built for this test.
 fn amp_bin() -> &'static Path {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        // target/<profile>/deps/cli_interop-HASH -> <profile>
-        let exe = std::env::current_exe().expect("the test's own path");
-        let profile_dir = exe.parent().and_then(Path::parent).expect("target/<profile>/deps");
-        let profile = profile_dir.file_name().and_then(|p| p.to_str()).expect("a UTF-8 profile name").to_owned();
-        let profile = if profile == "debug" { "dev".to_owned() } else { profile };
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let out = Command::new(cargo)
-            .args(["build", "--workspace", "--bin", "amp", "--profile", &profile, "--message-format=json"])
-            .current_dir(workspace_root())
-            .stderr(Stdio::inherit())
-            .output()
-            .expect("run cargo build for the amp binary");
-        assert!(out.status.success(), "cargo build -p amp-cli failed");
-        // The path cargo reports, so CARGO_TARGET_DIR and profiles need no guessing.
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-            .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "amp")
-            .find_map(|m| m["executable"].as_str().map(PathBuf::from))
-            .expect("cargo reported the amp executable")
-    })
+    Path::new(env!("CARGO_BIN_EXE_amp"))
 }
 
 /// What one `amp` run gave.

@@ -1,0 +1,291 @@
+//! Receiving from the Portal: the AMP handler and the event processor.
+//!
+//! Order matters (a player's input must not overtake the PCONN that creates
+//! their session), so the handler puts each received payload in one queue,
+//! in the order the boxes arrived, before it awaits anything. Small payloads
+//! are decompressed and unpickled right there; large ones on the blocking
+//! pool, their place in the queue held meanwhile. One task, the processor,
+//! takes the queue in order: it applies each message to the session table,
+//! tells the game, and only then lets the handler answer the Portal (an
+//! error as `EXCEPTION`, as Evennia does). A slow game thus slows the
+//! answers, which bounds the handlers running, which pauses reading: the
+//! queue cannot grow without bound.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use amp_runtime::Context;
+use tokio::sync::{mpsc, oneshot, watch};
+
+use super::events::{ServerEvent, ShutdownMode};
+use super::outbox::{Outbox, Payload};
+use super::table::SessionTable;
+use crate::admin::{PortalAdmin, ServerAdmin};
+use crate::commands::{FunctionCallArguments, FunctionCallError, FunctionCallResponse};
+use crate::commands::{MsgStatusArguments, MsgStatusError, MsgStatusResponse};
+use crate::compressed::CompressedSlices;
+use crate::function_call::FunctionRegistry;
+use crate::message::Message;
+use crate::payload::{PayloadError, SessId};
+use crate::status::SERVER_STATUS_OK;
+use crate::wire::{
+    AdminPortal2ServerSlicesArguments, AdminPortal2ServerSlicesError, AdminPortal2ServerSlicesResponse,
+    MsgPortal2ServerSlicesArguments, MsgPortal2ServerSlicesError, MsgPortal2ServerSlicesResponse, PackError, Packer,
+    ServerWireHandler,
+};
+
+/// A message for the processor.
+pub(crate) enum Item {
+    Admin(PortalAdmin),
+    Input(SessId, Message),
+    /// The handshake on connection `peer` finished.
+    Connected { portal: String, peer: u64 },
+    /// Connection `peer` closed.
+    Disconnected { peer: u64, reason: String },
+}
+
+enum Content {
+    Ready(Result<Item, PackError>),
+    Pending(oneshot::Receiver<Result<Item, PackError>>),
+}
+
+pub(crate) struct Slot {
+    content: Content,
+    /// Told the outcome once the item is applied (`Err`: the text of the
+    /// `EXCEPTION` answer).
+    ack: Option<oneshot::Sender<Result<(), String>>>,
+}
+
+/// The sending end of the processor's queue.
+#[derive(Clone)]
+pub(crate) struct Inbox {
+    tx: mpsc::UnboundedSender<Slot>,
+    packer: Packer,
+}
+
+impl Inbox {
+    /// Queues an item that needs no answer.
+    pub(crate) fn push(&self, item: Item) {
+        let _ = self.tx.send(Slot { content: Content::Ready(Ok(item)), ack: None });
+    }
+
+    /// Queues a received payload, decoded with `read` (now, or on the
+    /// blocking pool when large); the receiver gets the outcome once applied.
+    fn push_payload<F>(&self, slices: CompressedSlices, read: F) -> oneshot::Receiver<Result<(), String>>
+    where
+        F: FnOnce(&[u8]) -> Result<Item, PayloadError> + Send + 'static,
+    {
+        let (ack, outcome) = oneshot::channel();
+        let content = if self.packer.is_heavy(&slices) {
+            let (tx, rx) = oneshot::channel();
+            let packer = self.packer;
+            tokio::task::spawn_blocking(move || {
+                let _ = tx.send(packer.unpack_now(&slices, read));
+            });
+            Content::Pending(rx)
+        } else {
+            Content::Ready(self.packer.unpack_now(&slices, read))
+        };
+        // A closed queue drops the ack: the handler then answers that the server stopped.
+        let _ = self.tx.send(Slot { content, ack: Some(ack) });
+        outcome
+    }
+}
+
+/// Answers the Portal's calls (the `ServerWire` protocol).
+pub(crate) struct Handler {
+    pub(crate) inbox: Inbox,
+    pub(crate) functions: Arc<FunctionRegistry>,
+}
+
+const STOPPING: &str = "the server is stopping";
+
+async fn outcome(rx: oneshot::Receiver<Result<(), String>>) -> Result<(), String> {
+    rx.await.unwrap_or_else(|_| Err(STOPPING.to_owned()))
+}
+
+impl ServerWireHandler for Handler {
+    async fn msg_portal2_server(
+        &self,
+        _cx: &Context,
+        args: MsgPortal2ServerSlicesArguments,
+    ) -> Result<MsgPortal2ServerSlicesResponse, MsgPortal2ServerSlicesError> {
+        // Queued before the first await: the order of arrival is kept.
+        let rx = self.inbox.push_payload(args.packed_data, |bytes| {
+            let (sessid, message) = Message::from_pickle(bytes)?;
+            Ok(Item::Input(sessid, message))
+        });
+        outcome(rx).await.map(|()| MsgPortal2ServerSlicesResponse {}).map_err(MsgPortal2ServerSlicesError::Exception)
+    }
+
+    async fn admin_portal2_server(
+        &self,
+        _cx: &Context,
+        args: AdminPortal2ServerSlicesArguments,
+    ) -> Result<AdminPortal2ServerSlicesResponse, AdminPortal2ServerSlicesError> {
+        let rx = self.inbox.push_payload(args.packed_data, |bytes| Ok(Item::Admin(PortalAdmin::from_pickle(bytes)?)));
+        outcome(rx)
+            .await
+            .map(|()| AdminPortal2ServerSlicesResponse {})
+            .map_err(AdminPortal2ServerSlicesError::Exception)
+    }
+
+    async fn msg_status(&self, _cx: &Context, _args: MsgStatusArguments) -> Result<MsgStatusResponse, MsgStatusError> {
+        Ok(MsgStatusResponse { status: bytes::Bytes::from_static(SERVER_STATUS_OK) })
+    }
+
+    async fn function_call(
+        &self,
+        _cx: &Context,
+        args: FunctionCallArguments,
+    ) -> Result<FunctionCallResponse, FunctionCallError> {
+        self.functions.answer(args).await
+    }
+}
+
+/// The receiving end of the processor's queue.
+pub(crate) type SlotReceiver = mpsc::UnboundedReceiver<Slot>;
+
+/// Creates the queue; [`Processor::run`] serves it.
+pub(crate) fn channel(packer: Packer) -> (Inbox, SlotReceiver) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    (Inbox { tx, packer }, rx)
+}
+
+/// Applies the queue to the session table and tells the game.
+pub(crate) struct Processor {
+    pub(crate) table: SessionTable,
+    pub(crate) events: mpsc::Sender<ServerEvent>,
+    pub(crate) outbox: Outbox,
+    /// Set to ask the supervisor to stop the Server.
+    pub(crate) stop: watch::Sender<bool>,
+    /// The connection whose handshake finished, if it is still up.
+    pub(crate) connected: Option<u64>,
+}
+
+/// What applying an item leads to.
+enum Next {
+    Continue,
+    Stop,
+}
+
+impl Processor {
+    /// Serves the queue until a shutdown, or until every sender is gone.
+    pub(crate) async fn run(mut self, mut rx: SlotReceiver) {
+        while let Some(slot) = rx.recv().await {
+            let item = match slot.content {
+                Content::Ready(item) => item,
+                Content::Pending(rx) => rx.await.unwrap_or_else(|_| Err(PackError::Payload(PayloadError::NoOperation))),
+            };
+            let (result, next) = match item {
+                Ok(item) => self.apply(item).await,
+                Err(e) => {
+                    tracing::warn!(error = %e, "undecodable message from the Portal");
+                    (Err(e.to_string()), Next::Continue)
+                }
+            };
+            if let Some(ack) = slot.ack {
+                let _ = ack.send(result);
+            }
+            if let Next::Stop = next {
+                let _ = self.stop.send(true);
+                break;
+            }
+        }
+    }
+
+    async fn emit(&self, event: ServerEvent) {
+        // A game that dropped its receiver just stops hearing.
+        let _ = self.events.send(event).await;
+    }
+
+    async fn apply(&mut self, item: Item) -> (Result<(), String>, Next) {
+        match item {
+            Item::Input(sessid, message) => {
+                if self.table.contains(sessid) {
+                    self.emit(ServerEvent::Input { sessid, message }).await;
+                } else {
+                    // As Evennia: input of a session the Server does not know is dropped.
+                    tracing::debug!(sessid, "input for an unknown session dropped");
+                }
+            }
+            Item::Admin(admin) => return self.admin(admin).await,
+            Item::Connected { portal, peer } => {
+                self.connected = Some(peer);
+                self.emit(ServerEvent::Connected { portal }).await;
+            }
+            Item::Disconnected { peer, reason } => {
+                if self.connected == Some(peer) {
+                    self.connected = None;
+                    self.emit(ServerEvent::Disconnected { reason }).await;
+                }
+            }
+        }
+        (Ok(()), Next::Continue)
+    }
+
+    async fn admin(&mut self, admin: PortalAdmin) -> (Result<(), String>, Next) {
+        match admin {
+            PortalAdmin::Psync(sync) => {
+                let dropped = self.table.replace(sync.sessions);
+                let sessions = self.table.all();
+                tracing::info!(sessions = sessions.len(), dropped = dropped.len(), mode = ?sync.server_restart_mode, "Portal PSYNC");
+                self.emit(ServerEvent::Synced {
+                    restart_mode: sync.server_restart_mode,
+                    portal_start_time: sync.portal_start_time,
+                    sessions,
+                    dropped,
+                })
+                .await;
+            }
+            PortalAdmin::Pconn { sessid, session } => {
+                let session = self.table.insert(sessid, session);
+                self.emit(ServerEvent::SessionConnected(session)).await;
+            }
+            PortalAdmin::Pconnsync { sessid, session } => {
+                // Evennia updates a known session and ignores others.
+                if let Some(session) = self.table.update(sessid, &session) {
+                    self.emit(ServerEvent::SessionSynced(session)).await;
+                }
+            }
+            PortalAdmin::Pdisconn { sessid } => {
+                // The Portal repeats PDISCONN after an SDISCONN: the second finds nothing.
+                if let Some(session) = self.table.remove(sessid) {
+                    self.emit(ServerEvent::SessionDisconnected(session)).await;
+                }
+            }
+            PortalAdmin::Pdisconnall => {
+                for session in self.table.clear() {
+                    self.emit(ServerEvent::SessionDisconnected(session)).await;
+                }
+            }
+            PortalAdmin::Sshutd { .. } => return self.shutdown(ShutdownMode::Shutdown).await,
+            PortalAdmin::Sreload { .. } => return self.shutdown(ShutdownMode::Reload).await,
+            PortalAdmin::Sreset { .. } => return self.shutdown(ShutdownMode::Reset).await,
+            PortalAdmin::Other(raw) => {
+                tracing::warn!(%raw, "unknown admin operation from the Portal");
+                return (Err(raw.not_recognized()), Next::Continue);
+            }
+        }
+        (Ok(()), Next::Continue)
+    }
+
+    async fn shutdown(&mut self, mode: ShutdownMode) -> (Result<(), String>, Next) {
+        if mode != ShutdownMode::Shutdown {
+            // As Evennia's Server before a reload or reset: leave every
+            // session's data with the Portal, which hands it to the next Server.
+            let ssync = ServerAdmin::Ssync { sessions: self.table.sync_data(), clean: None };
+            match self.outbox.send(Payload::Admin(ssync)).await {
+                Ok(receipt) => match tokio::time::timeout(Duration::from_secs(10), receipt).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => tracing::warn!(error = %e, "SSYNC before {} failed", mode.as_str()),
+                    Err(_) => tracing::warn!("SSYNC before {}: no answer within 10 s", mode.as_str()),
+                },
+                Err(e) => tracing::warn!(error = %e, "SSYNC before {} not sent", mode.as_str()),
+            }
+        }
+        tracing::info!(mode = mode.as_str(), "the Portal asked the server to stop");
+        self.emit(ServerEvent::Shutdown { mode }).await;
+        (Ok(()), Next::Stop)
+    }
+}

@@ -31,3 +31,8 @@ pub use num_bigint::BigInt;
 /// Items the generated code of `#[amp_command]` uses. Not a public API.
 #[doc(hidden)]
 pub mod __private;
+
+// The README's Rust examples are compiled and run as doctests of this crate.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;

@@ -10,7 +10,7 @@ use super::value::{Global, ObjectKind, Value};
 impl Machine<'_> {
     /// REDUCE, NEWOBJ, NEWOBJ_EX, INST, OBJ: a known safe constructor gives its
     /// value, anything else an opaque object node.
-    fn call(
+    pub(super) fn call(
         &mut self,
         callable: Slot,
         kind: ObjectKind,
@@ -186,7 +186,6 @@ impl Machine<'_> {
             }
         }
     }
-}
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -36,26 +36,9 @@ pub fn decode_with(input: &[u8], options: &DecodeOptions) -> Result<Value, Decod
     }
     build(machine.arena, root, limits)
 }
-impl<'a> Machine<'a> {
-    fn new(input: &'a [u8], options: &'a DecodeOptions) -> Self {
-        Machine {
-            input,
-            pos: 0,
-            op: 0,
-            at: 0,
-            options,
-            proto: 0,
-            stack: Vec::new(),
-            marks: Vec::new(),
-            memo: Memo::default(),
-            arena: Vec::new(),
-            created: 0,
-            copied: 0,
-        }
-    }
-
+impl Machine<'_> {
     /// Runs to STOP: the root and STOP's offset.
-    fn run(&mut self) -> Result<(Slot, usize), DecodeError> {
+    pub(super) fn run(&mut self) -> Result<(Slot, usize), DecodeError> {
         loop {
             let Some(&code) = self.input.get(self.pos) else {
                 return Err(DecodeError::Truncated { offset: self.input.len(), what: "the pickle (no STOP opcode)" });

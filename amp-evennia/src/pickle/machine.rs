@@ -14,15 +14,15 @@ use super::value::{Global, Value};
 /// Memo slots. Indexes are usually dense (0, 1, 2, ...); a far index a hostile
 /// pickle asks for goes to a map instead of growing the vector.
 #[derive(Default)]
-struct Memo {
-    dense: Vec<Option<NodeId>>,
-    sparse: HashMap<u64, NodeId>,
+pub(super) struct Memo {
+    pub(super) dense: Vec<Option<NodeId>>,
+    pub(super) sparse: HashMap<u64, NodeId>,
     /// Slots in use: the index MEMOIZE stores at.
-    len: u64,
+    pub(super) len: u64,
 }
 
 impl Memo {
-    fn put(&mut self, index: u64, id: NodeId) {
+    pub(super) fn put(&mut self, index: u64, id: NodeId) {
         let dense_len = self.dense.len() as u64;
         if index < dense_len {
             if self.dense[index as usize].replace(id).is_none() {
@@ -38,7 +38,7 @@ impl Memo {
         }
     }
 
-    fn get(&self, index: u64) -> Option<NodeId> {
+    pub(super) fn get(&self, index: u64) -> Option<NodeId> {
         match usize::try_from(index).ok().and_then(|i| self.dense.get(i)) {
             Some(slot) => *slot,
             None => self.sparse.get(&index).copied(),
@@ -47,28 +47,45 @@ impl Memo {
 }
 
 pub(super) struct Machine<'a> {
-    input: &'a [u8],
-    pos: usize,
+    pub(super) input: &'a [u8],
+    pub(super) pos: usize,
     /// The opcode being run and its offset, for errors.
-    op: u8,
-    at: usize,
-    options: &'a DecodeOptions,
+    pub(super) op: u8,
+    pub(super) at: usize,
+    pub(super) options: &'a DecodeOptions,
     /// The protocol PROTO announced (0 without one): below 3, global names
     /// are mapped from Python 2.
-    proto: u8,
-    stack: Vec<Slot>,
-    marks: Vec<usize>,
-    memo: Memo,
-    arena: Vec<Node>,
+    pub(super) proto: u8,
+    pub(super) stack: Vec<Slot>,
+    pub(super) marks: Vec<usize>,
+    pub(super) memo: Memo,
+    pub(super) arena: Vec<Node>,
     /// Values, marks and references created so far (capped by `max_values`).
-    created: usize,
+    pub(super) created: usize,
     /// Bytes copied by the constructors recognized here (capped by `max_data_bytes`).
-    copied: usize,
+    pub(super) copied: usize,
 }
 impl<'a> Machine<'a> {
+    pub(super) fn new(input: &'a [u8], options: &'a DecodeOptions) -> Self {
+        Machine {
+            input,
+            pos: 0,
+            op: 0,
+            at: 0,
+            options,
+            proto: 0,
+            stack: Vec::new(),
+            marks: Vec::new(),
+            memo: Memo::default(),
+            arena: Vec::new(),
+            created: 0,
+            copied: 0,
+        }
+    }
+
     // ---- reading the input ----
 
-    fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
+    pub(super) fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
         if n > self.input.len() - self.pos {
             return Err(self.truncated("an argument"));
         }
@@ -77,68 +94,68 @@ impl<'a> Machine<'a> {
         Ok(bytes)
     }
 
-    fn array<const N: usize>(&mut self) -> Result<[u8; N], DecodeError> {
+    pub(super) fn array<const N: usize>(&mut self) -> Result<[u8; N], DecodeError> {
         let bytes = self.take(N)?;
         let mut out = [0u8; N];
         out.copy_from_slice(bytes);
         Ok(out)
     }
 
-    fn u8(&mut self) -> Result<u8, DecodeError> {
+    pub(super) fn u8(&mut self) -> Result<u8, DecodeError> {
         Ok(self.array::<1>()?[0])
     }
 
-    fn u64(&mut self) -> Result<u64, DecodeError> {
+    pub(super) fn u64(&mut self) -> Result<u64, DecodeError> {
         Ok(u64::from_le_bytes(self.array()?))
     }
 
     /// An 8-byte length; lengths past the input are caught by `take`.
-    fn u64_len(&mut self) -> Result<usize, DecodeError> {
+    pub(super) fn u64_len(&mut self) -> Result<usize, DecodeError> {
         let n = self.u64()?;
         usize::try_from(n).map_err(|_| self.truncated("an argument"))
     }
 
     /// A 4-byte signed length (BINSTRING, LONG4).
-    fn signed_len(&mut self) -> Result<usize, DecodeError> {
+    pub(super) fn signed_len(&mut self) -> Result<usize, DecodeError> {
         let n = i32::from_le_bytes(self.array()?);
         usize::try_from(n).map_err(|_| self.invalid(format!("negative byte count {n}")))
     }
 
     /// A text argument up to `\n` (not included).
-    fn line(&mut self) -> Result<&'a [u8], DecodeError> {
+    pub(super) fn line(&mut self) -> Result<&'a [u8], DecodeError> {
         let rest = &self.input[self.pos..];
         let end = rest.iter().position(|&b| b == b'\n').ok_or_else(|| self.truncated("a text argument"))?;
         self.pos += end + 1;
         Ok(&rest[..end])
     }
 
-    fn line_utf8(&mut self) -> Result<String, DecodeError> {
+    pub(super) fn line_utf8(&mut self) -> Result<String, DecodeError> {
         let line = self.line()?;
         text::utf8(line).map_err(|r| self.invalid(r))
     }
 
     // ---- errors ----
 
-    fn truncated(&self, what: &'static str) -> DecodeError {
+    pub(super) fn truncated(&self, what: &'static str) -> DecodeError {
         DecodeError::Truncated { offset: self.at, what }
     }
 
-    fn invalid(&self, reason: impl Into<String>) -> DecodeError {
+    pub(super) fn invalid(&self, reason: impl Into<String>) -> DecodeError {
         DecodeError::Invalid { op: name(self.op), offset: self.at, reason: reason.into() }
     }
 
-    fn underflow(&self) -> DecodeError {
+    pub(super) fn underflow(&self) -> DecodeError {
         DecodeError::StackUnderflow { op: name(self.op), offset: self.at }
     }
 
-    fn unsupported(&self, reason: &'static str) -> DecodeError {
+    pub(super) fn unsupported(&self, reason: &'static str) -> DecodeError {
         DecodeError::Unsupported { op: name(self.op), offset: self.at, reason }
     }
 
     // ---- the stack ----
 
     /// Counts `n` created values against `max_values`.
-    fn count(&mut self, n: usize) -> Result<(), DecodeError> {
+    pub(super) fn count(&mut self, n: usize) -> Result<(), DecodeError> {
         self.created = self.created.saturating_add(n);
         let limit = self.options.limits.max_values;
         if self.created > limit {
@@ -147,21 +164,21 @@ impl<'a> Machine<'a> {
         Ok(())
     }
 
-    fn push_val(&mut self, v: Value) -> Result<(), DecodeError> {
+    pub(super) fn push_val(&mut self, v: Value) -> Result<(), DecodeError> {
         self.count(1)?;
         self.stack.push(Slot::Val(v));
         Ok(())
     }
 
     /// A new arena node (not counted: callers count what they create).
-    fn node(&mut self, kind: NodeKind) -> Result<NodeId, DecodeError> {
+    pub(super) fn node(&mut self, kind: NodeKind) -> Result<NodeId, DecodeError> {
         let id = NodeId::try_from(self.arena.len())
             .map_err(|_| DecodeError::TooManyValues { limit: self.options.limits.max_values })?;
         self.arena.push(Node { kind, offset: self.at });
         Ok(id)
     }
 
-    fn push_node(&mut self, kind: NodeKind) -> Result<(), DecodeError> {
+    pub(super) fn push_node(&mut self, kind: NodeKind) -> Result<(), DecodeError> {
         self.count(1)?;
         let id = self.node(kind)?;
         self.stack.push(Slot::Node(id));
@@ -170,31 +187,31 @@ impl<'a> Machine<'a> {
 
     /// The stack's bottom above the last MARK: values below it belong to an
     /// unfinished MARK and cannot be popped.
-    fn fence(&self) -> usize {
+    pub(super) fn fence(&self) -> usize {
         self.marks.last().copied().unwrap_or(0)
     }
 
-    fn pop(&mut self) -> Result<Slot, DecodeError> {
+    pub(super) fn pop(&mut self) -> Result<Slot, DecodeError> {
         if self.stack.len() <= self.fence() {
             return Err(self.underflow());
         }
         Ok(self.stack.pop().expect("stack above the fence"))
     }
 
-    fn pop_n(&mut self, n: usize) -> Result<Vec<Slot>, DecodeError> {
+    pub(super) fn pop_n(&mut self, n: usize) -> Result<Vec<Slot>, DecodeError> {
         if self.stack.len() < self.fence() + n {
             return Err(self.underflow());
         }
         Ok(self.stack.split_off(self.stack.len() - n))
     }
 
-    fn pop_mark(&mut self) -> Result<Vec<Slot>, DecodeError> {
+    pub(super) fn pop_mark(&mut self) -> Result<Vec<Slot>, DecodeError> {
         let mark = self.marks.pop().ok_or(DecodeError::MissingMark { op: name(self.op), offset: self.at })?;
         Ok(self.stack.split_off(mark))
     }
 
     /// The index of the top of the stack, which must be above the fence.
-    fn top_index(&self) -> Result<usize, DecodeError> {
+    pub(super) fn top_index(&self) -> Result<usize, DecodeError> {
         if self.stack.len() <= self.fence() {
             return Err(self.underflow());
         }
@@ -203,13 +220,13 @@ impl<'a> Machine<'a> {
 
     /// The container APPENDS, SETITEMS and ADDITEMS fill: the value under
     /// their (already popped) MARK.
-    fn target_index(&self) -> Result<usize, DecodeError> {
+    pub(super) fn target_index(&self) -> Result<usize, DecodeError> {
         self.stack.len().checked_sub(1).ok_or_else(|| self.underflow())
     }
 
     /// Moves a scalar on top of the stack into the arena so several places can
     /// refer to it; returns its node.
-    fn share_top(&mut self) -> Result<NodeId, DecodeError> {
+    pub(super) fn share_top(&mut self) -> Result<NodeId, DecodeError> {
         let top = self.top_index()?;
         match &mut self.stack[top] {
             Slot::Node(id) => Ok(*id),
@@ -222,13 +239,13 @@ impl<'a> Machine<'a> {
         }
     }
 
-    fn memo_put(&mut self, index: u64) -> Result<(), DecodeError> {
+    pub(super) fn memo_put(&mut self, index: u64) -> Result<(), DecodeError> {
         let id = self.share_top()?;
         self.memo.put(index, id);
         Ok(())
     }
 
-    fn memo_get(&mut self, index: u64) -> Result<(), DecodeError> {
+    pub(super) fn memo_get(&mut self, index: u64) -> Result<(), DecodeError> {
         let id = self.memo.get(index).ok_or(DecodeError::MemoMissing { op: name(self.op), offset: self.at, index })?;
         self.count(1)?;
         self.stack.push(Slot::Node(id));
@@ -237,13 +254,13 @@ impl<'a> Machine<'a> {
 
     // ---- values ----
 
-    fn push_utf8(&mut self, n: usize) -> Result<(), DecodeError> {
+    pub(super) fn push_utf8(&mut self, n: usize) -> Result<(), DecodeError> {
         let bytes = self.take(n)?;
         let s = text::utf8(bytes).map_err(|r| self.invalid(r))?;
         self.push_val(Value::Str(s))
     }
 
-    fn push_py2_str(&mut self, bytes: Vec<u8>) -> Result<(), DecodeError> {
+    pub(super) fn push_py2_str(&mut self, bytes: Vec<u8>) -> Result<(), DecodeError> {
         let v = match self.options.py2_str {
             Py2Str::Bytes => Value::Bytes(bytes),
             Py2Str::Latin1 => Value::Str(bytes.iter().map(|&b| char::from(b)).collect()),
@@ -260,13 +277,13 @@ impl<'a> Machine<'a> {
         self.push_val(v)
     }
 
-    fn global(&self, module: String, name: String) -> Value {
+    pub(super) fn global(&self, module: String, name: String) -> Value {
         let (module, name) = if self.proto < 3 { compat::load_name(module, name) } else { (module, name) };
         Value::Global(Box::new(Global { module, name }))
     }
 
     /// The scalar a slot holds, inline or shared.
-    fn scalar<'s>(&'s self, slot: &'s Slot) -> Option<&'s Value> {
+    pub(super) fn scalar<'s>(&'s self, slot: &'s Slot) -> Option<&'s Value> {
         match slot {
             Slot::Val(v) => Some(v),
             Slot::Node(id) => match &self.arena[*id as usize].kind {
@@ -276,18 +293,18 @@ impl<'a> Machine<'a> {
         }
     }
 
-    fn slot_str<'s>(&'s self, slot: &'s Slot) -> Option<&'s str> {
+    pub(super) fn slot_str<'s>(&'s self, slot: &'s Slot) -> Option<&'s str> {
         self.scalar(slot).and_then(Value::as_str)
     }
 
-    fn tuple_id(&self, slot: &Slot) -> Option<NodeId> {
+    pub(super) fn tuple_id(&self, slot: &Slot) -> Option<NodeId> {
         match slot {
             Slot::Node(id) if matches!(self.arena[*id as usize].kind, NodeKind::Tuple(_)) => Some(*id),
             _ => None,
         }
     }
 
-    fn pairs(&self, items: Vec<Slot>) -> Result<Vec<(Slot, Slot)>, DecodeError> {
+    pub(super) fn pairs(&self, items: Vec<Slot>) -> Result<Vec<(Slot, Slot)>, DecodeError> {
         if items.len() % 2 != 0 {
             return Err(self.invalid("odd number of items (keys and values must pair up)"));
         }
@@ -299,7 +316,7 @@ impl<'a> Machine<'a> {
         Ok(pairs)
     }
 
-    fn target_kind(&mut self, target: usize) -> Result<&mut NodeKind, DecodeError> {
+    pub(super) fn target_kind(&mut self, target: usize) -> Result<&mut NodeKind, DecodeError> {
         let op = name(self.op);
         let at = self.at;
         match &self.stack[target] {
@@ -310,7 +327,7 @@ impl<'a> Machine<'a> {
         }
     }
 
-    fn append(&mut self, target: usize, items: Vec<Slot>) -> Result<(), DecodeError> {
+    pub(super) fn append(&mut self, target: usize, items: Vec<Slot>) -> Result<(), DecodeError> {
         let kind = self.target_kind(target)?;
         let name = kind.type_name();
         match kind {
@@ -321,7 +338,7 @@ impl<'a> Machine<'a> {
         Ok(())
     }
 
-    fn set_items(&mut self, target: usize, pairs: Vec<(Slot, Slot)>) -> Result<(), DecodeError> {
+    pub(super) fn set_items(&mut self, target: usize, pairs: Vec<(Slot, Slot)>) -> Result<(), DecodeError> {
         let kind = self.target_kind(target)?;
         let name = kind.type_name();
         match kind {
@@ -332,7 +349,7 @@ impl<'a> Machine<'a> {
         Ok(())
     }
 
-    fn add_items(&mut self, target: usize, items: Vec<Slot>) -> Result<(), DecodeError> {
+    pub(super) fn add_items(&mut self, target: usize, items: Vec<Slot>) -> Result<(), DecodeError> {
         let kind = self.target_kind(target)?;
         let name = kind.type_name();
         match kind {

@@ -12,12 +12,12 @@
 use std::time::{Duration, Instant};
 
 use amp_evennia::admin::ServerInfo;
+use amp_evennia::commands::{MsgStatus, MsgStatusArguments};
 use amp_evennia::function_call::{call_function, FunctionError, FunctionRegistry};
 use amp_evennia::pickle::Value;
 use amp_evennia::portal::{MiniPortal, PortalEvent};
 use amp_evennia::server::{EvenniaServer, ServerEvent, ServerHandle};
 use amp_evennia::{Kwargs, Message};
-use amp_evennia::commands::{MsgStatus, MsgStatusArguments};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
@@ -28,9 +28,43 @@ const ROUNDS: usize = 5;
 /// About `len` bytes of MUD-like text (deterministic words in lines).
 fn prose(len: usize, seed: u64) -> String {
     const WORDS: &[&str] = &[
-        "the", "stone", "room", "is", "cold", "and", "a", "torch", "flickers", "on", "north", "wall", "you", "see",
-        "goblin", "sword", "of", "ancient", "make", "lies", "here", "door", "opens", "east", "rain", "falls",
-        "softly", "tavern", "keeper", "nods", "at", "adventurer", "gold", "coins", "glitter", "dark", "corridor",
+        "the",
+        "stone",
+        "room",
+        "is",
+        "cold",
+        "and",
+        "a",
+        "torch",
+        "flickers",
+        "on",
+        "north",
+        "wall",
+        "you",
+        "see",
+        "goblin",
+        "sword",
+        "of",
+        "ancient",
+        "make",
+        "lies",
+        "here",
+        "door",
+        "opens",
+        "east",
+        "rain",
+        "falls",
+        "softly",
+        "tavern",
+        "keeper",
+        "nods",
+        "at",
+        "adventurer",
+        "gold",
+        "coins",
+        "glitter",
+        "dark",
+        "corridor",
     ];
     let mut state = seed | 1;
     let mut text = String::with_capacity(len + 80);
@@ -66,7 +100,12 @@ async fn game(server: ServerHandle, mut events: tokio::sync::mpsc::Receiver<Serv
             ),
             ServerEvent::Connected { portal } => println!("server  connected to portal at {portal}"),
             ServerEvent::SessionConnected(s) => {
-                println!("server  <- PCONN: session {} ({}, {})", s.sessid, s.protocol_key().unwrap_or("?"), s.address().unwrap_or("?"));
+                println!(
+                    "server  <- PCONN: session {} ({}, {})",
+                    s.sessid,
+                    s.protocol_key().unwrap_or("?"),
+                    s.address().unwrap_or("?")
+                );
                 let _ = server.msg(s.sessid, format!("Welcome, Player#{}!", s.sessid)).await;
                 let _ = server.login(s.sessid, s.sessid as i64).await;
             }
@@ -95,7 +134,9 @@ async fn game(server: ServerHandle, mut events: tokio::sync::mpsc::Receiver<Serv
 async fn output(portal: &mut MiniPortal) -> Result<(Message, usize, usize), Error> {
     loop {
         match portal.next_event_within(LIMIT).await.ok_or("no event from the server in time")? {
-            PortalEvent::Output { message, compressed_bytes, slices, .. } => return Ok((message, compressed_bytes, slices)),
+            PortalEvent::Output { message, compressed_bytes, slices, .. } => {
+                return Ok((message, compressed_bytes, slices))
+            }
             PortalEvent::ServerConnected { spid, info } => println!(
                 "portal  <- AdminServer2Portal PSYNC: spid {spid}, servername {:?}",
                 info.servername().unwrap_or("?")
@@ -139,7 +180,11 @@ async fn main() -> Result<(), Error> {
 
     let mut functions = FunctionRegistry::new();
     functions.register("demo.maths", "add", |call| {
-        let sum = call.args.iter().map(|v| v.as_i64().ok_or_else(|| FunctionError::new("ints only"))).sum::<Result<i64, _>>()?;
+        let sum = call
+            .args
+            .iter()
+            .map(|v| v.as_i64().ok_or_else(|| FunctionError::new("ints only")))
+            .sum::<Result<i64, _>>()?;
         Ok(Value::from(sum))
     });
     let (server, events) = EvenniaServer::builder(amp.to_string())
@@ -149,21 +194,29 @@ async fn main() -> Result<(), Error> {
     let game_task = tokio::spawn(game(server.clone(), events));
 
     // The handshake: the server's PSYNC, the portal's PSYNC back.
+    match portal.next_event_within(LIMIT).await {
+        Some(PortalEvent::ServerConnected { spid, info }) => println!(
+            "portal  <- AdminServer2Portal PSYNC: spid {spid}, servername {:?}; its own PSYNC goes back",
+            info.servername().unwrap_or("?")
+        ),
+        other => return Err(format!("expected the server's PSYNC, got {other:?}").into()),
+    }
     let deadline = Instant::now() + LIMIT;
-    while portal.server().is_none() || !server.is_connected() {
+    while !server.is_connected() {
         if Instant::now() > deadline {
             return Err("the server did not connect".into());
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+    tokio::time::sleep(Duration::from_millis(50)).await;
 
+    println!("portal  -> PCONN: a telnet player connects");
     let sessid = portal.connect_session("127.0.0.1").await?;
-    println!("portal  -> PCONN: session {sessid} (telnet)");
     let (welcome, _, _) = output(&mut portal).await?;
     println!("portal  <- MsgServer2Portal: {}", welcome.to_packed(sessid).to_value());
 
+    println!("portal  -> MsgPortal2Server: {}", Message::text("look\n").to_packed(sessid).to_value());
     portal.input(sessid, "look\n").await?;
-    println!("portal  -> MsgPortal2Server: (1, {{'text': [['look\\n'], {{'options': {{}}}}]}})");
     let (reply, _, _) = output(&mut portal).await?;
     println!("portal  <- MsgServer2Portal: {}", short(reply.text_arg().unwrap_or_default()));
 
@@ -179,7 +232,9 @@ async fn main() -> Result<(), Error> {
     let uptime = server.function_call("portal.info", "uptime", vec![], Kwargs::new()).await?;
     println!("server  -> FunctionCall portal.info.uptime() = {uptime}");
 
-    println!("-- 1 MB Compressed payloads (pickled, zlib level 9 in slices, off the async executor), {ROUNDS} rounds --");
+    println!(
+        "-- 1 MB Compressed payloads (pickled, zlib level 9 in slices, off the async executor), {ROUNDS} rounds --"
+    );
     let upload = format!("{}\n", prose(MB, 3));
     let mut up = Vec::new();
     for _ in 0..ROUNDS {
@@ -225,8 +280,8 @@ async fn main() -> Result<(), Error> {
         other => return Err(format!("expected SDISCONN, got {other:?}").into()),
     }
 
-    portal.shutdown_server().await?;
     println!("portal  -> SSHUTD");
+    portal.shutdown_server().await?;
     tokio::time::timeout(LIMIT, server.stopped()).await?;
     game_task.await?;
     println!("server  stopped; sessions left on the portal: {}", portal.sessions().len());

@@ -212,7 +212,8 @@ fn sessions_value(sessions: &SessionMap) -> Value {
 }
 
 fn sessions_from(kwargs: &mut Kwargs, op: Operation) -> Result<SessionMap, PayloadError> {
-    let value = kwargs.remove("sessiondata").ok_or(PayloadError::MissingField { operation: op.name(), key: "sessiondata" })?;
+    let value =
+        kwargs.remove("sessiondata").ok_or(PayloadError::MissingField { operation: op.name(), key: "sessiondata" })?;
     match value {
         Value::Dict(pairs) => pairs
             .into_iter()
@@ -229,7 +230,8 @@ fn sessions_from(kwargs: &mut Kwargs, op: Operation) -> Result<SessionMap, Paylo
 }
 
 fn session_from(kwargs: &mut Kwargs, op: Operation) -> Result<SessionData, PayloadError> {
-    let value = kwargs.remove("sessiondata").ok_or(PayloadError::MissingField { operation: op.name(), key: "sessiondata" })?;
+    let value =
+        kwargs.remove("sessiondata").ok_or(PayloadError::MissingField { operation: op.name(), key: "sessiondata" })?;
     SessionData::from_value(value)
 }
 
@@ -259,9 +261,9 @@ impl PortalAdmin {
     /// The payload's session id (0 for messages about no session).
     pub fn sessid(&self) -> SessId {
         match self {
-            PortalAdmin::Pconn { sessid, .. } | PortalAdmin::Pconnsync { sessid, .. } | PortalAdmin::Pdisconn { sessid } => {
-                *sessid
-            }
+            PortalAdmin::Pconn { sessid, .. }
+            | PortalAdmin::Pconnsync { sessid, .. }
+            | PortalAdmin::Pdisconn { sessid } => *sessid,
             PortalAdmin::Other(raw) => raw.sessid,
             _ => DUMMY_SESSID,
         }
@@ -407,7 +409,9 @@ impl ServerAdmin {
             ServerAdmin::Pstatus => simple(Operation::Pstatus),
             ServerAdmin::Sconn { protocol_path, config } => Packed::new(
                 DUMMY_SESSID,
-                admin_kwargs(Operation::Sconn).with("protocol_path", protocol_path.as_str()).with("config", config.clone()),
+                admin_kwargs(Operation::Sconn)
+                    .with("protocol_path", protocol_path.as_str())
+                    .with("config", config.clone()),
             ),
             ServerAdmin::Other(raw) => raw.to_packed(),
         }
@@ -424,7 +428,8 @@ impl ServerAdmin {
         let reason = |kwargs: &Kwargs| kwargs.opt_str("reason").map(|r| r.map(str::to_owned));
         Ok(match op {
             Operation::Psync => {
-                let spid = kwargs.opt_i64("spid")?.ok_or(PayloadError::MissingField { operation: "PSYNC", key: "spid" })?;
+                let spid =
+                    kwargs.opt_i64("spid")?.ok_or(PayloadError::MissingField { operation: "PSYNC", key: "spid" })?;
                 let info = match kwargs.remove("info_dict") {
                     Some(v @ Value::Dict(_)) => ServerInfo(Kwargs::from_value(v)?),
                     None | Some(Value::None) => ServerInfo::default(),
@@ -476,7 +481,13 @@ impl RawAdmin {
 
 impl std::fmt::Display for RawAdmin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "operation {} (session {}) {}", operation_repr(&self.operation), self.sessid, short_repr(&self.kwargs.to_value()))
+        write!(
+            f,
+            "operation {} (session {}) {}",
+            operation_repr(&self.operation),
+            self.sessid,
+            short_repr(&self.kwargs.to_value())
+        )
     }
 }
 
@@ -533,7 +544,9 @@ mod tests {
         round_trip_server(ServerAdmin::Sdisconnall { reason: Some(String::new()) });
         round_trip_server(ServerAdmin::Ssync { sessions: vec![(2, SessionData::new())], clean: None });
         round_trip_server(ServerAdmin::Ssync { sessions: vec![], clean: Some(false) });
-        for simple in [ServerAdmin::Sreload, ServerAdmin::Sreset, ServerAdmin::Sshutd, ServerAdmin::Pshutd, ServerAdmin::Pstatus] {
+        for simple in
+            [ServerAdmin::Sreload, ServerAdmin::Sreset, ServerAdmin::Sshutd, ServerAdmin::Pshutd, ServerAdmin::Pstatus]
+        {
             round_trip_server(simple);
         }
         round_trip_server(ServerAdmin::Sconn {
@@ -570,7 +583,9 @@ mod tests {
         assert!(matches!(PortalAdmin::from_packed(pconn), Err(PayloadError::MissingField { key: "sessiondata", .. })));
         let bad_sessions = Packed::new(
             0,
-            Kwargs::new().with("operation", "\x03").with("sessiondata", Value::Dict(vec![(Value::from("1"), Value::None)])),
+            Kwargs::new()
+                .with("operation", "\x03")
+                .with("sessiondata", Value::Dict(vec![(Value::from("1"), Value::None)])),
         );
         assert!(matches!(PortalAdmin::from_packed(bad_sessions), Err(PayloadError::BadField { .. })));
         let bad_mode = Packed::new(0, Kwargs::new().with("operation", "\x11").with("server_restart_mode", 3));

@@ -154,8 +154,11 @@ impl Message {
 
     /// Reads the kwargs dict.
     pub fn from_kwargs(kwargs: Kwargs) -> Result<Message, PayloadError> {
-        let commands =
-            kwargs.into_vec().into_iter().map(|(name, value)| MsgCommand::from_value(name, value)).collect::<Result<_, _>>()?;
+        let commands = kwargs
+            .into_vec()
+            .into_iter()
+            .map(|(name, value)| MsgCommand::from_value(name, value))
+            .collect::<Result<_, _>>()?;
         Ok(Message { commands })
     }
 
@@ -224,10 +227,8 @@ mod tests {
 
     #[test]
     fn input_reads_lines_and_round_trips() {
-        let kwargs = Kwargs::new().with(
-            "text",
-            Value::Tuple(vec![Value::Tuple(vec![Value::from("look\r\n")]), Value::Dict(vec![])]),
-        );
+        let kwargs = Kwargs::new()
+            .with("text", Value::Tuple(vec![Value::Tuple(vec![Value::from("look\r\n")]), Value::Dict(vec![])]));
         let (sessid, m) = Message::from_packed(Packed::new(5, kwargs)).unwrap();
         assert_eq!(sessid, 5);
         assert_eq!(m.text_arg(), Some("look\r\n"));

@@ -214,7 +214,8 @@ impl FromIterator<(String, Value)> for Kwargs {
 
 impl<'a> IntoIterator for &'a Kwargs {
     type Item = (&'a str, &'a Value);
-    type IntoIter = std::iter::Map<std::slice::Iter<'a, (String, Value)>, fn(&'a (String, Value)) -> (&'a str, &'a Value)>;
+    type IntoIter =
+        std::iter::Map<std::slice::Iter<'a, (String, Value)>, fn(&'a (String, Value)) -> (&'a str, &'a Value)>;
 
     fn into_iter(self) -> Self::IntoIter {
         self.0.iter().map(|(k, v)| (k.as_str(), v))
@@ -329,8 +330,14 @@ mod tests {
         let bad = |v: Value| Packed::from_value(v).unwrap_err();
         assert!(matches!(bad(Value::from(3)), PayloadError::NotAPair { .. }));
         assert!(matches!(bad(Value::Tuple(vec![Value::from(1)])), PayloadError::NotAPair { .. }));
-        assert!(matches!(bad(Value::Tuple(vec![Value::from(-1), Value::Dict(vec![])])), PayloadError::BadSessId { .. }));
-        assert!(matches!(bad(Value::Tuple(vec![Value::from("1"), Value::Dict(vec![])])), PayloadError::BadSessId { .. }));
+        assert!(matches!(
+            bad(Value::Tuple(vec![Value::from(-1), Value::Dict(vec![])])),
+            PayloadError::BadSessId { .. }
+        ));
+        assert!(matches!(
+            bad(Value::Tuple(vec![Value::from("1"), Value::Dict(vec![])])),
+            PayloadError::BadSessId { .. }
+        ));
         assert!(matches!(bad(Value::Tuple(vec![Value::from(1), Value::List(vec![])])), PayloadError::BadKwargs(_)));
         let int_key = Value::Dict(vec![(Value::from(1), Value::None)]);
         assert!(matches!(bad(Value::Tuple(vec![Value::from(1), int_key])), PayloadError::BadKwargs(_)));

@@ -110,9 +110,10 @@ where
 pub struct Packer {
     /// The compression settings (Evennia's: level 9).
     pub codec: CompressedCodec,
-    /// Payloads from this many bytes (raw, or compressed on receive) are
-    /// handled on the blocking pool; smaller ones inline, where a thread
-    /// hop would cost more than the work.
+    /// Payloads from this many bytes are handled on the blocking pool;
+    /// smaller ones inline, where a thread hop would cost more than the
+    /// work. Received slices count from an eighth of it, compressed (zlib
+    /// expands data 3 to 1,000 times).
     pub blocking_from: usize,
 }
 
@@ -151,7 +152,7 @@ impl Packer {
     /// Decompresses slices into the raw pickle (on the blocking pool when large).
     pub async fn decompress(&self, slices: CompressedSlices) -> Result<Bytes, PackError> {
         let codec = self.codec;
-        let heavy = slices.compressed_len() >= self.blocking_from;
+        let heavy = self.is_heavy(&slices);
         Ok(offload(heavy, move || codec.decompress(&slices)).await?)
     }
 
@@ -182,9 +183,10 @@ impl Packer {
         Ok(read(&bytes)?)
     }
 
-    /// Whether received slices are large enough for the blocking pool.
+    /// Whether received slices are large enough for the blocking pool: from
+    /// [`blocking_from`](Self::blocking_from) / 8 compressed bytes.
     pub fn is_heavy(&self, slices: &CompressedSlices) -> bool {
-        slices.compressed_len() >= self.blocking_from
+        slices.compressed_len().saturating_mul(8) >= self.blocking_from
     }
 }
 

@@ -303,3 +303,22 @@ fn huge_announced_lengths_do_not_allocate() {
     // A far memo index is kept in a map, not a 4 GiB vector.
     assert_eq!(pickle::decode(b"K\x01r\xff\xff\xff\xff0j\xff\xff\xff\xff."), Ok(Value::Int(1)));
 }
+
+#[test]
+fn a_huge_int_is_data_and_never_turned_into_text() {
+    // A LONG4 of 1 MiB: decoding and encoding are linear; decimal text (quadratic)
+    // is refused past CPython's 4300 digits, as CPython refuses it.
+    let mut p = b"\x80\x02\x8b\x00\x00\x10\x00".to_vec();
+    p.extend(vec![0x5a; 1 << 20]);
+    p.push(b'.');
+    let v = pickle::decode(&p).expect("a big int");
+    assert_eq!(pickle::decode(&pickle::encode(&v).unwrap()).unwrap(), v);
+    assert_eq!(v.to_string(), "<int of 8388607 bits>");
+    assert_eq!(v.int_text(), None);
+    assert!(pickle::from_value::<serde_json::Value>(v.clone()).is_err());
+    assert!(serde_json::to_string(&v).is_err());
+    // 4300 digits is fine.
+    let digits = "9".repeat(4300);
+    let v = pickle::decode(format!("L{digits}L\n.").as_bytes()).expect("4300 digits");
+    assert_eq!(v.int_text(), Some(digits));
+}

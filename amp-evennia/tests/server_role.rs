@@ -32,7 +32,11 @@ async fn portal_event(portal: &mut MiniPortal) -> PortalEvent {
 fn functions() -> FunctionRegistry {
     let mut f = FunctionRegistry::new();
     f.register("game.maths", "add", |call| {
-        let sum = call.args.iter().map(|v| v.as_i64().ok_or_else(|| FunctionError::new("ints only"))).sum::<Result<i64, _>>()?;
+        let sum = call
+            .args
+            .iter()
+            .map(|v| v.as_i64().ok_or_else(|| FunctionError::new("ints only")))
+            .sum::<Result<i64, _>>()?;
         Ok(Value::from(sum))
     });
     f
@@ -86,7 +90,10 @@ async fn handshake_sessions_input_output_and_shutdown() {
     server.msg(sessid, "Hello there.").await.unwrap().await.unwrap();
     let (to, message) = output(&mut portal).await;
     assert_eq!(to, sessid);
-    assert_eq!(message.to_packed(to).to_value().to_string(), format!("({sessid}, {{'text': [['Hello there.'], {{'options': {{}}}}]}})"));
+    assert_eq!(
+        message.to_packed(to).to_value().to_string(),
+        format!("({sessid}, {{'text': [['Hello there.'], {{'options': {{}}}}]}})")
+    );
 
     // Input arrives with its line.
     portal.input(sessid, "look at the \u{2603}\n").await.unwrap();
@@ -151,7 +158,7 @@ async fn handshake_sessions_input_output_and_shutdown() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn status_function_call_and_unknown_operations() {
     let portal = MiniPortal::bind("127.0.0.1:0").await.unwrap();
-    let (server, _events) = start(&portal).await;
+    let (server, mut events) = start(&portal).await;
     let peer = portal.server().expect("the server's connection");
 
     let status = peer.call::<MsgStatus>(MsgStatusArguments { status: Bytes::from_static(b"hi") }).await.unwrap();
@@ -182,8 +189,18 @@ async fn status_function_call_and_unknown_operations() {
     // And the Portal's functions are reachable from the server (none here).
     let err = server.function_call("portal", "f", vec![], Kwargs::new()).await.unwrap_err();
     assert!(err.to_string().contains("no function portal.f"), "{err}");
+
+    // Stopped by the game: the connection closes and the event stream ends.
     server.stop();
     tokio::time::timeout(STEP, server.stopped()).await.unwrap();
+    assert!(!server.is_connected());
+    loop {
+        match tokio::time::timeout(STEP, events.recv()).await.expect("the stream ends") {
+            None => break,
+            Some(ServerEvent::Disconnected { .. }) => {}
+            Some(other) => panic!("unexpected {other:?}"),
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -166,7 +166,10 @@ fn check(file: &str, expected: &[&str]) {
 #[test]
 fn first_server_run_initial_setup_then_reset() {
     check("conn1.p2s.bin", &["PSYNC shutdown []", "answer 1", "SRESET reset", "answer 2", "answer 3", "answer 4"]);
-    check("conn1.s2p.bin", &["PSYNC 13423 game", "SRESET", "answer 1", "SSYNC [] clean=None", "SSYNC [] clean=None", "answer 2"]);
+    check(
+        "conn1.s2p.bin",
+        &["PSYNC 13423 game", "SRESET", "answer 1", "SSYNC [] clean=None", "SSYNC [] clean=None", "answer 2"],
+    );
 }
 
 #[test]

@@ -3,43 +3,24 @@
 //! through the Portal's telnet port.
 //!
 //! The Portal runs alone on private loopback ports (tests/src/evennia.rs);
-//! the game is the example binary, built here with `cargo build` (debug).
+//! the game is the example's code built as this package's `echo_game` binary.
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::{mpsc, OnceLock};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use amp_tests::evennia::{EvenniaGame, PortalGuard, TelnetClient};
-use amp_tests::workspace_root;
 
 const STEP: Duration = Duration::from_secs(30);
 
-/// Builds the example once per test process and returns the binary.
+/// The echo game: `amp-evennia/examples/echo_game.rs`, which this package
+/// also builds as its binary `echo_game` (see tests/Cargo.toml), so cargo
+/// hands it to this test up to date.
 fn echo_game_binary() -> PathBuf {
-    static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY
-        .get_or_init(|| {
-            let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-            let out = Command::new(cargo)
-                .args(["build", "--locked", "-p", "amp-evennia", "--example", "echo_game"])
-                .arg("--message-format=json-render-diagnostics")
-                .current_dir(workspace_root())
-                .stderr(Stdio::inherit())
-                .output()
-                .expect("run cargo build");
-            assert!(out.status.success(), "cargo build of the echo_game example failed");
-            // The artifact message names the executable (wherever the target dir is).
-            String::from_utf8_lossy(&out.stdout)
-                .lines()
-                .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-                .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "echo_game")
-                .find_map(|m| m["executable"].as_str().map(PathBuf::from))
-                .expect("cargo reported the echo_game executable")
-        })
-        .clone()
+    PathBuf::from(env!("CARGO_BIN_EXE_echo_game"))
 }
 
 /// The echo game process; killed when dropped.
@@ -184,9 +165,6 @@ impl Player {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn echo_game_serves_telnet_players_through_the_real_portal() {
-    let built = Instant::now();
-    echo_game_binary();
-    let built = built.elapsed();
     let started = Instant::now();
     let game = EvenniaGame::create_with(amp_tests::evennia::EvenniaPorts::free(), false);
     let portal = game.start_portal();
@@ -245,14 +223,11 @@ async fn echo_game_serves_telnet_players_through_the_real_portal() {
     // Nothing the game never sends: the Portal was not asked to start Evennia's Server.
     assert!(portal.server_start_requests().is_empty());
     drop(echo);
-    eprintln!("gameplay e2e: {:?} (after {built:?} waiting for the echo_game build)", started.elapsed());
+    eprintln!("gameplay e2e: {:?}", started.elapsed());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn echo_game_survives_its_own_restart_and_the_portals() {
-    let built = Instant::now();
-    echo_game_binary();
-    let built = built.elapsed();
     let started = Instant::now();
     let game = EvenniaGame::create_with(amp_tests::evennia::EvenniaPorts::free(), false);
     let amp = amp_tests::evennia::EvenniaPorts::loopback(game.ports().amp);
@@ -294,7 +269,7 @@ async fn echo_game_survives_its_own_restart_and_the_portals() {
     assert!(status.code().is_some() || status.signal_is_term(), "{status}");
     let exit = second.wait_exit(STEP);
     assert!(exit.success(), "echo_game exited with {exit}");
-    eprintln!("restart e2e: {:?} (after {built:?} waiting for the echo_game build)", started.elapsed());
+    eprintln!("restart e2e: {:?}", started.elapsed());
 }
 
 trait SignalIsTerm {

@@ -7,8 +7,6 @@
 //! depth costs heap, not native stack, and it stops at `max_depth`; a node met
 //! again while it is being built contains itself and is refused.
 
-use std::collections::HashMap;
-
 use super::error::DecodeError;
 use super::graph::{Node, NodeId, NodeKind, Slot};
 use super::limits::Limits;
@@ -49,24 +47,17 @@ struct Cached {
     remaining: u32,
 }
 
-/// A container whose children are being built.
+/// A container whose children are being built. Each built child is written
+/// back into the node's own slot, so that finishing the container converts
+/// its vector in place instead of allocating another.
 struct Frame {
     id: NodeId,
     next: usize,
     total: usize,
-    values: Vec<Value>,
+    /// Totals of the children so far.
     count: usize,
     bytes: usize,
     height: usize,
-}
-
-impl Frame {
-    fn attach(&mut self, b: Built) {
-        self.values.push(b.value);
-        self.count = self.count.saturating_add(b.count);
-        self.bytes = self.bytes.saturating_add(b.bytes);
-        self.height = self.height.max(b.height);
-    }
 }
 
 struct Builder<'l> {
@@ -74,7 +65,8 @@ struct Builder<'l> {
     /// How many places refer to each node.
     refs: Vec<u32>,
     state: Vec<State>,
-    cache: HashMap<NodeId, Cached>,
+    /// Built shared nodes waiting for their other uses, by node.
+    cache: Vec<Option<Box<Cached>>>,
     limits: &'l Limits,
     values: usize,
     bytes: usize,
@@ -88,7 +80,8 @@ impl<'l> Builder<'l> {
             node.kind.for_each_node_child(|c| refs[c as usize] = refs[c as usize].saturating_add(1));
         }
         let state = vec![State::Pending; arena.len()];
-        Builder { arena, refs, state, cache: HashMap::new(), limits, values: 0, bytes: 0, frames: Vec::new() }
+        let cache = std::iter::repeat_with(|| None).take(arena.len()).collect();
+        Builder { arena, refs, state, cache, limits, values: 0, bytes: 0, frames: Vec::new() }
     }
 
     fn charge(&mut self, values: usize, bytes: usize) -> Result<(), DecodeError> {
@@ -114,38 +107,47 @@ impl<'l> Builder<'l> {
             if frame.next < frame.total {
                 let i = frame.next;
                 frame.next += 1;
-                let child = self.arena[frame.id as usize].kind.child_mut(i);
-                let done = match child {
+                match self.arena[frame.id as usize].kind.child_mut(i) {
+                    // A scalar stays where it is.
                     Slot::Val(v) => {
-                        let v = std::mem::replace(v, Value::None);
-                        let bytes = scalar_bytes(&v);
+                        let bytes = scalar_bytes(v);
                         self.charge(1, bytes)?;
-                        Some(Built { value: v, count: 1, bytes, height: 0 })
+                        let frame = &mut self.frames[top];
+                        frame.count += 1;
+                        frame.bytes = frame.bytes.saturating_add(bytes);
                     }
                     Slot::Node(c) => {
                         let c = *c;
-                        self.visit(c)?
+                        if let Some(done) = self.visit(c)? {
+                            self.attach(top, done);
+                        }
                     }
-                };
-                if let Some(done) = done {
-                    self.frames[top].attach(done);
                 }
             } else {
-                let frame = self.frames.pop().expect("a frame is open");
+                let frame = self.frames.pop().unwrap_or_else(|| unreachable!("a frame is open"));
                 let node = &mut self.arena[frame.id as usize];
                 let offset = node.offset;
                 let kind = std::mem::replace(&mut node.kind, NodeKind::Taken);
-                let value = assemble(kind, frame.values, offset)?;
+                let value = assemble(kind, offset)?;
                 self.charge(1, 0)?;
                 let built =
                     Built { value, count: frame.count + 1, bytes: frame.bytes, height: frame.height.saturating_add(1) };
                 let done = self.finish(frame.id, built)?;
-                match self.frames.last_mut() {
-                    Some(parent) => parent.attach(done),
+                match self.frames.len().checked_sub(1) {
+                    Some(parent) => self.attach(parent, done),
                     None => return Ok(done.value),
                 }
             }
         }
+    }
+
+    /// Puts a built child into the slot the frame last visited.
+    fn attach(&mut self, frame: usize, child: Built) {
+        let f = &mut self.frames[frame];
+        f.count = f.count.saturating_add(child.count);
+        f.bytes = f.bytes.saturating_add(child.bytes);
+        f.height = f.height.max(child.height);
+        *self.arena[f.id as usize].kind.child_mut(f.next - 1) = Slot::Val(child.value);
     }
 
     /// Starts on node `id` as a child at the current depth: its value when it
@@ -174,15 +176,7 @@ impl<'l> Builder<'l> {
                 }
                 self.state[id as usize] = State::InProgress;
                 let total = node.kind.child_count();
-                self.frames.push(Frame {
-                    id,
-                    next: 0,
-                    total,
-                    values: Vec::with_capacity(total),
-                    count: 0,
-                    bytes: 0,
-                    height: 0,
-                });
+                self.frames.push(Frame { id, next: 0, total, count: 0, bytes: 0, height: 0 });
                 Ok(None)
             }
         }
@@ -195,31 +189,39 @@ impl<'l> Builder<'l> {
         if refs <= 1 {
             return Ok(built);
         }
-        self.cache.insert(id, Cached { built, remaining: refs });
+        self.cache[id as usize] = Some(Box::new(Cached { built, remaining: refs }));
         self.use_cached(id)
     }
 
     /// One use of a shared node: a counted clone, or the value itself on its last use.
     fn use_cached(&mut self, id: NodeId) -> Result<Built, DecodeError> {
-        let Some(entry) = self.cache.get_mut(&id) else {
-            // Its last expected use took it already: more uses than references
-            // cannot happen, since every use is a counted reference.
-            let node = &self.arena[id as usize];
-            return Err(DecodeError::Recursive { kind: node.kind.type_name(), offset: node.offset });
+        let node = &self.arena[id as usize];
+        let (kind, offset) = (node.kind.type_name(), node.offset);
+        // More uses than references cannot happen (every use is a counted
+        // reference), so a missing entry can only mean a cycle.
+        let Some(entry) = self.cache[id as usize].as_deref() else {
+            return Err(DecodeError::Recursive { kind, offset });
         };
-        let (count, bytes, height) = (entry.built.count, entry.built.bytes, entry.built.height);
+        let (count, bytes, height, last) =
+            (entry.built.count, entry.built.bytes, entry.built.height, entry.remaining <= 1);
         if self.frames.len().saturating_add(height) > self.limits.max_depth {
-            let node = &self.arena[id as usize];
-            return Err(DecodeError::TooDeep { kind: "value", offset: node.offset, limit: self.limits.max_depth });
+            return Err(DecodeError::TooDeep { kind: "value", offset, limit: self.limits.max_depth });
         }
-        entry.remaining -= 1;
-        if entry.remaining == 0 {
-            let entry = self.cache.remove(&id).expect("entry present");
-            return Ok(entry.built);
+        if last {
+            return match self.cache[id as usize].take() {
+                Some(entry) => Ok(entry.built),
+                None => Err(DecodeError::Recursive { kind, offset }),
+            };
         }
+        // Counted before the copy is made.
         self.charge(count, bytes)?;
-        let value = self.cache[&id].built.value.clone();
-        Ok(Built { value, count, bytes, height })
+        match self.cache[id as usize].as_deref_mut() {
+            Some(entry) => {
+                entry.remaining -= 1;
+                Ok(Built { value: entry.built.value.clone(), count, bytes, height })
+            }
+            None => Err(DecodeError::Recursive { kind, offset }),
+        }
     }
 }
 
@@ -241,52 +243,72 @@ fn unhashable_in(container: &'static str, offset: usize, items: &[Value]) -> Res
     }
 }
 
-fn into_pairs(values: impl Iterator<Item = Value>) -> Vec<(Value, Value)> {
-    let mut pairs = Vec::with_capacity(values.size_hint().0 / 2);
-    let mut values = values;
-    while let (Some(k), Some(v)) = (values.next(), values.next()) {
-        pairs.push((k, v));
+/// A built child: every slot holds a value once its container is complete.
+fn built(slot: Slot) -> Value {
+    match slot {
+        Slot::Val(v) => v,
+        // The walk resolves every child before assembling; nothing else is possible.
+        Slot::Node(_) => Value::None,
     }
-    pairs
 }
 
-/// A container from its built children, in [`NodeKind::child_mut`] order.
-fn assemble(kind: NodeKind, values: Vec<Value>, offset: usize) -> Result<Value, DecodeError> {
+/// Values from slots; the same size, so the vector is reused in place.
+fn values(slots: Vec<Slot>) -> Vec<Value> {
+    slots.into_iter().map(built).collect()
+}
+
+/// Pairs from keys and values alternating.
+fn pairs(slots: Vec<Slot>) -> Vec<(Value, Value)> {
+    let mut out = Vec::with_capacity(slots.len() / 2);
+    let mut it = slots.into_iter().map(built);
+    while let (Some(k), Some(v)) = (it.next(), it.next()) {
+        out.push((k, v));
+    }
+    out
+}
+
+/// A container from its node, all children built.
+fn assemble(kind: NodeKind, offset: usize) -> Result<Value, DecodeError> {
     Ok(match kind {
-        NodeKind::List(_) => Value::List(values),
-        NodeKind::Tuple(_) => Value::Tuple(values),
-        NodeKind::Set(_) => {
-            unhashable_in("set", offset, &values)?;
-            Value::Set(values)
+        NodeKind::List(v) => Value::List(values(v)),
+        NodeKind::Tuple(v) => Value::Tuple(values(v)),
+        NodeKind::Set(v) => {
+            let v = values(v);
+            unhashable_in("set", offset, &v)?;
+            Value::Set(v)
         }
-        NodeKind::FrozenSet(_) => {
-            unhashable_in("frozenset", offset, &values)?;
-            Value::FrozenSet(values)
+        NodeKind::FrozenSet(v) => {
+            let v = values(v);
+            unhashable_in("frozenset", offset, &v)?;
+            Value::FrozenSet(v)
         }
-        NodeKind::Dict(_) => {
-            let pairs = into_pairs(values.into_iter());
+        NodeKind::Dict(v) => {
+            let pairs = pairs(v);
             if let Some((bad, _)) = pairs.iter().find(|(k, _)| !k.is_hashable()) {
                 return Err(DecodeError::Unhashable { container: "dict", offset, kind: bad.type_name() });
             }
             Value::Dict(pairs)
         }
         NodeKind::Object(o) => {
-            let mut it = values.into_iter();
-            let mut next = || it.next().unwrap_or(Value::None);
-            let callable = next();
+            let o = *o;
             // The machine only makes objects from tuple and dict nodes.
-            let args = match next() {
+            let args = match built(o.args) {
                 Value::Tuple(args) => args,
                 other => vec![other],
             };
-            let kwargs = match o.kwargs.is_some().then(&mut next) {
+            let kwargs = match o.kwargs.map(built) {
                 Some(Value::Dict(pairs)) => pairs,
                 _ => Vec::new(),
             };
-            let list_items = (0..o.list_items.len()).map(|_| next()).collect();
-            let dict_items = into_pairs((0..o.dict_items.len() * 2).map(|_| next()));
-            let state = o.state.is_some().then(next);
-            Value::Object(Box::new(Object { callable, kind: o.kind, args, kwargs, list_items, dict_items, state }))
+            Value::Object(Box::new(Object {
+                callable: built(o.callable),
+                kind: o.kind,
+                args,
+                kwargs,
+                list_items: values(o.list_items),
+                dict_items: pairs(o.dict_items),
+                state: o.state.map(built),
+            }))
         }
         NodeKind::Leaf(v) => v,
         NodeKind::Taken => Value::None,

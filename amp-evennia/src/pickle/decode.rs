@@ -207,8 +207,8 @@ impl Machine<'_> {
             }
             op::DICT => {
                 let items = self.pop_mark()?;
-                let pairs = self.pairs(items)?;
-                self.push_node(NodeKind::Dict(pairs))?;
+                self.check_pairs(&items)?;
+                self.push_node(NodeKind::Dict(items))?;
             }
             op::FROZENSET => {
                 let items = self.pop_mark()?;
@@ -217,7 +217,7 @@ impl Machine<'_> {
             op::APPEND => {
                 let item = self.pop()?;
                 let target = self.top_index()?;
-                self.append(target, vec![item])?;
+                self.append(target, [item])?;
             }
             op::APPENDS => {
                 let items = self.pop_mark()?;
@@ -230,14 +230,14 @@ impl Machine<'_> {
                 let value = self.pop()?;
                 let key = self.pop()?;
                 let target = self.top_index()?;
-                self.set_items(target, vec![(key, value)])?;
+                self.set_items(target, [key, value])?;
             }
             op::SETITEMS => {
                 let items = self.pop_mark()?;
                 let target = self.target_index()?;
                 if !items.is_empty() {
-                    let pairs = self.pairs(items)?;
-                    self.set_items(target, pairs)?;
+                    self.check_pairs(&items)?;
+                    self.set_items(target, items)?;
                 }
             }
             op::ADDITEMS => {

@@ -1,5 +1,7 @@
 //! Writing a [`Value`] as a pickle of protocol 2 to 5. Iterative: any depth is safe.
 
+use std::collections::HashMap;
+
 use num_bigint::BigInt;
 
 use super::compat;
@@ -40,7 +42,7 @@ pub fn encode_into(value: &Value, options: &EncodeOptions, out: &mut Vec<u8>) ->
         return Err(EncodeError::UnsupportedProtocol(proto));
     }
     let start = out.len();
-    let mut w = Writer { out, proto, frame: None, tasks: vec![Task::Value(value)] };
+    let mut w = Writer { out, proto, frame: None, tasks: vec![Task::Value(value)], memo: HashMap::new() };
     let result = w.run();
     if result.is_err() {
         w.out.truncate(start);
@@ -73,6 +75,10 @@ struct Writer<'a, 'o> {
     /// Where the open frame's FRAME opcode is.
     frame: Option<usize>,
     tasks: Vec<Task<'a>>,
+    /// Strings already written, by memo slot: a repeated string (a dict key
+    /// in every session, a module name) is written once, then fetched, as
+    /// CPython does. Strings are immutable, so sharing them changes nothing.
+    memo: HashMap<&'a str, u32>,
 }
 
 impl<'a> Writer<'a, '_> {
@@ -124,7 +130,7 @@ impl<'a> Writer<'a, '_> {
             Task::Value(v) => self.value(v)?,
             Task::Op(code) => self.out.push(code),
             Task::Str(s) => self.str(s)?,
-            Task::OwnedStr(s) => self.str(&s)?,
+            Task::OwnedStr(s) => self.unshared_str(&s)?,
             Task::Bytes(b) => self.bytes(b)?,
             Task::List(items) => {
                 self.out.push(op::EMPTY_LIST);
@@ -304,7 +310,34 @@ impl<'a> Writer<'a, '_> {
         self.out.extend(bytes);
     }
 
-    fn str(&mut self, s: &str) -> Result<(), EncodeError> {
+    /// A str, fetched from the memo when it was written before.
+    fn str(&mut self, s: &'a str) -> Result<(), EncodeError> {
+        if let Some(&slot) = self.memo.get(s) {
+            match u8::try_from(slot) {
+                Ok(small) => self.out.extend([op::BINGET, small]),
+                Err(_) => {
+                    self.out.push(op::LONG_BINGET);
+                    self.out.extend(slot.to_le_bytes());
+                }
+            }
+            return Ok(());
+        }
+        self.unshared_str(s)?;
+        if let Ok(slot) = u32::try_from(self.memo.len()) {
+            if self.proto >= 4 {
+                self.out.push(op::MEMOIZE);
+            } else if let Ok(small) = u8::try_from(slot) {
+                self.out.extend([op::BINPUT, small]);
+            } else {
+                self.out.push(op::LONG_BINPUT);
+                self.out.extend(slot.to_le_bytes());
+            }
+            self.memo.insert(s, slot);
+        }
+        Ok(())
+    }
+
+    fn unshared_str(&mut self, s: &str) -> Result<(), EncodeError> {
         let len = s.len();
         if self.proto >= 4 && len < 256 {
             self.out.extend([op::SHORT_BINUNICODE, len as u8]);
@@ -352,7 +385,7 @@ impl<'a> Writer<'a, '_> {
 
     /// A reference to `module.name`: STACK_GLOBAL from protocol 4, else GLOBAL
     /// (with `getattr` for a dotted name, which GLOBAL cannot look up).
-    fn global(&mut self, module: &str, name: &str) -> Result<(), EncodeError> {
+    fn global(&mut self, module: &'a str, name: &'a str) -> Result<(), EncodeError> {
         if self.proto >= 4 {
             self.str(module)?;
             self.str(name)?;
@@ -361,7 +394,7 @@ impl<'a> Writer<'a, '_> {
         }
         let mut parts = name.split('.');
         let first = parts.next().unwrap_or_default();
-        let rest: Vec<&str> = parts.collect();
+        let rest: Vec<&'a str> = parts.collect();
         for _ in &rest {
             self.global_line("builtins", "getattr")?;
         }

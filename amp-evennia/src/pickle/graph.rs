@@ -35,7 +35,8 @@ pub(crate) enum NodeKind {
     Leaf(Value),
     List(Vec<Slot>),
     Tuple(Vec<Slot>),
-    Dict(Vec<(Slot, Slot)>),
+    /// Keys and values alternating: key 0, value 0, key 1, ...
+    Dict(Vec<Slot>),
     Set(Vec<Slot>),
     FrozenSet(Vec<Slot>),
     Object(Box<ObjectNode>),
@@ -53,7 +54,8 @@ pub(crate) struct ObjectNode {
     /// A dict node (NEWOBJ_EX only).
     pub(crate) kwargs: Option<Slot>,
     pub(crate) list_items: Vec<Slot>,
-    pub(crate) dict_items: Vec<(Slot, Slot)>,
+    /// Keys and values alternating, as in [`NodeKind::Dict`].
+    pub(crate) dict_items: Vec<Slot>,
     pub(crate) state: Option<Slot>,
 }
 
@@ -77,11 +79,11 @@ impl NodeKind {
         match self {
             NodeKind::Leaf(_) | NodeKind::Taken => 0,
             NodeKind::List(v) | NodeKind::Tuple(v) | NodeKind::Set(v) | NodeKind::FrozenSet(v) => v.len(),
-            NodeKind::Dict(pairs) => pairs.len() * 2,
+            NodeKind::Dict(items) => items.len(),
             NodeKind::Object(o) => {
                 2 + usize::from(o.kwargs.is_some())
                     + o.list_items.len()
-                    + o.dict_items.len() * 2
+                    + o.dict_items.len()
                     + usize::from(o.state.is_some())
             }
         }
@@ -93,7 +95,7 @@ impl NodeKind {
     pub(crate) fn child_mut(&mut self, i: usize) -> &mut Slot {
         match self {
             NodeKind::List(v) | NodeKind::Tuple(v) | NodeKind::Set(v) | NodeKind::FrozenSet(v) => &mut v[i],
-            NodeKind::Dict(pairs) => pair_slot(pairs, i),
+            NodeKind::Dict(v) => &mut v[i],
             NodeKind::Object(o) => {
                 let o = &mut **o;
                 let mut i = i;
@@ -114,8 +116,8 @@ impl NodeKind {
                     return &mut o.list_items[i];
                 }
                 i -= o.list_items.len();
-                if i < o.dict_items.len() * 2 {
-                    return pair_slot(&mut o.dict_items, i);
+                if i < o.dict_items.len() {
+                    return &mut o.dict_items[i];
                 }
                 o.state.as_mut().expect("child index within child_count")
             }
@@ -135,30 +137,15 @@ impl NodeKind {
             NodeKind::List(v) | NodeKind::Tuple(v) | NodeKind::Set(v) | NodeKind::FrozenSet(v) => {
                 v.iter().for_each(visit)
             }
-            NodeKind::Dict(pairs) => pairs.iter().for_each(|(k, v)| {
-                visit(k);
-                visit(v)
-            }),
+            NodeKind::Dict(v) => v.iter().for_each(visit),
             NodeKind::Object(o) => {
                 visit(&o.callable);
                 visit(&o.args);
                 o.kwargs.iter().for_each(&mut visit);
                 o.list_items.iter().for_each(&mut visit);
-                o.dict_items.iter().for_each(|(k, v)| {
-                    visit(k);
-                    visit(v)
-                });
+                o.dict_items.iter().for_each(&mut visit);
                 o.state.iter().for_each(visit);
             }
         }
-    }
-}
-
-fn pair_slot(pairs: &mut [(Slot, Slot)], i: usize) -> &mut Slot {
-    let pair = &mut pairs[i / 2];
-    if i % 2 == 0 {
-        &mut pair.0
-    } else {
-        &mut pair.1
     }
 }

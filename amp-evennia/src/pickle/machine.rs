@@ -15,8 +15,8 @@ use super::value::{Global, Value};
 /// pickle asks for goes to a map instead of growing the vector.
 #[derive(Default)]
 pub(super) struct Memo {
-    pub(super) dense: Vec<Option<NodeId>>,
-    pub(super) sparse: HashMap<u64, NodeId>,
+    dense: Vec<Option<NodeId>>,
+    sparse: HashMap<u64, NodeId>,
     /// Slots in use: the index MEMOIZE stores at.
     pub(super) len: u64,
 }
@@ -46,6 +46,8 @@ impl Memo {
     }
 }
 
+/// A pickle being run: CPython's unpickler state, with containers kept in an
+/// arena (see [`super::graph`]).
 pub(super) struct Machine<'a> {
     pub(super) input: &'a [u8],
     pub(super) pos: usize,
@@ -304,16 +306,12 @@ impl<'a> Machine<'a> {
         }
     }
 
-    pub(super) fn pairs(&self, items: Vec<Slot>) -> Result<Vec<(Slot, Slot)>, DecodeError> {
+    /// Keys and values alternating must pair up.
+    pub(super) fn check_pairs(&self, items: &[Slot]) -> Result<(), DecodeError> {
         if items.len() % 2 != 0 {
             return Err(self.invalid("odd number of items (keys and values must pair up)"));
         }
-        let mut pairs = Vec::with_capacity(items.len() / 2);
-        let mut it = items.into_iter();
-        while let (Some(k), Some(v)) = (it.next(), it.next()) {
-            pairs.push((k, v));
-        }
-        Ok(pairs)
+        Ok(())
     }
 
     pub(super) fn target_kind(&mut self, target: usize) -> Result<&mut NodeKind, DecodeError> {
@@ -327,7 +325,7 @@ impl<'a> Machine<'a> {
         }
     }
 
-    pub(super) fn append(&mut self, target: usize, items: Vec<Slot>) -> Result<(), DecodeError> {
+    pub(super) fn append(&mut self, target: usize, items: impl IntoIterator<Item = Slot>) -> Result<(), DecodeError> {
         let kind = self.target_kind(target)?;
         let name = kind.type_name();
         match kind {
@@ -338,7 +336,7 @@ impl<'a> Machine<'a> {
         Ok(())
     }
 
-    pub(super) fn set_items(&mut self, target: usize, pairs: Vec<(Slot, Slot)>) -> Result<(), DecodeError> {
+    pub(super) fn set_items(&mut self, target: usize, pairs: impl IntoIterator<Item = Slot>) -> Result<(), DecodeError> {
         let kind = self.target_kind(target)?;
         let name = kind.type_name();
         match kind {
@@ -349,7 +347,7 @@ impl<'a> Machine<'a> {
         Ok(())
     }
 
-    pub(super) fn add_items(&mut self, target: usize, items: Vec<Slot>) -> Result<(), DecodeError> {
+    pub(super) fn add_items(&mut self, target: usize, items: impl IntoIterator<Item = Slot>) -> Result<(), DecodeError> {
         let kind = self.target_kind(target)?;
         let name = kind.type_name();
         match kind {

@@ -16,7 +16,11 @@ impl Display for Value {
             Value::Bool(true) => f.write_str("True"),
             Value::Bool(false) => f.write_str("False"),
             Value::Int(n) => write!(f, "{n}"),
-            Value::BigInt(n) => write!(f, "{n}"),
+            Value::BigInt(n) => match self.int_text() {
+                Some(digits) => f.write_str(&digits),
+                // Python's repr raises here; a placeholder keeps Display total.
+                None => write!(f, "<int of {} bits>", n.bits()),
+            },
             Value::Float(x) => f.write_str(&float_repr(*x)),
             Value::Str(s) => write_str_repr(f, s),
             Value::Bytes(b) => write_bytes_repr(f, b),

@@ -36,9 +36,9 @@ fn unexpected(v: &Value) -> Unexpected<'_> {
         Value::Str(s) => Unexpected::Str(s),
         Value::Bytes(b) => Unexpected::Bytes(b),
         Value::ByteArray(_) => Unexpected::Other("bytearray"),
-        Value::List(_) => Unexpected::Seq,
+        Value::List(_) => Unexpected::Other("list"),
         Value::Tuple(_) => Unexpected::Other("tuple"),
-        Value::Dict(_) => Unexpected::Map,
+        Value::Dict(_) => Unexpected::Other("dict"),
         Value::Set(_) => Unexpected::Other("set"),
         Value::FrozenSet(_) => Unexpected::Other("frozenset"),
         Value::Global(_) => Unexpected::Other("global"),
@@ -128,7 +128,10 @@ impl<'de> Deserializer<'de> for ValueDeserializer {
                 } else if let Some(x) = n.to_i128() {
                     visitor.visit_i128(x)
                 } else {
-                    visitor.visit_string(n.to_string())
+                    match Value::BigInt(n).int_text() {
+                        Some(digits) => visitor.visit_string(digits),
+                        None => Err(de::Error::custom("an int of more than 4300 digits has no text form")),
+                    }
                 }
             }
             Value::Float(x) => visitor.visit_f64(x),

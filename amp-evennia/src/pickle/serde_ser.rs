@@ -68,7 +68,10 @@ impl Serialize for Structural<'_> {
             Value::BigInt(n) => match (n.to_i128(), n.to_u128()) {
                 (Some(x), _) => s.serialize_i128(x),
                 (_, Some(x)) => s.serialize_u128(x),
-                _ => s.serialize_str(&n.to_string()),
+                _ => match self.0.int_text() {
+                    Some(digits) => s.serialize_str(&digits),
+                    None => Err(ser::Error::custom("an int of more than 4300 digits has no text form")),
+                },
             },
             Value::Float(x) => s.serialize_f64(*x),
             Value::Str(text) => s.serialize_str(text),

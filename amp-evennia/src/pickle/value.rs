@@ -14,6 +14,11 @@ use num_traits::ToPrimitive;
 /// Equality is structural: dict pairs and set members compare in order, `1`
 /// differs from `True` and `1.0`, and floats compare by value except that NaN
 /// equals NaN (so a decoded value equals itself).
+///
+/// Dropping, cloning, comparing and printing recurse once per nesting level;
+/// decoded values are capped by [`Limits::max_depth`](super::Limits::max_depth),
+/// and encoding never recurses, but a value nested thousands deep built in Rust
+/// needs a large stack for those operations.
 #[derive(Debug, Clone)]
 pub enum Value {
     /// `None`.
@@ -145,6 +150,22 @@ impl Value {
         }
     }
 
+    /// The decimal text of an int, or `None` when it has more digits than
+    /// CPython converts (4,300, `sys.get_int_max_str_digits()`): the
+    /// conversion is quadratic, so a hostile 30 MB int must not reach it.
+    pub fn int_text(&self) -> Option<String> {
+        match self {
+            Value::Int(n) => Some(n.to_string()),
+            // 4300 decimal digits hold fewer than 14,286 bits: only ints near
+            // the limit need their digits counted.
+            Value::BigInt(n) if n.bits() <= 14_286 => {
+                let text = n.to_string();
+                (text.trim_start_matches('-').len() <= 4300).then_some(text)
+            }
+            _ => None,
+        }
+    }
+
     /// The Python type name (`"str"`, `"tuple"`, ...); `"global"` and `"object"`
     /// for the two opaque kinds.
     pub fn type_name(&self) -> &'static str {
@@ -245,6 +266,12 @@ impl Value {
     /// Lists, dicts, sets and bytearrays cannot; a tuple can when all its items can.
     /// Objects are assumed hashable (Python's default). Iterative: any depth is safe.
     pub fn is_hashable(&self) -> bool {
+        // Most keys are scalars: answer without allocating.
+        match self {
+            Value::List(_) | Value::Dict(_) | Value::Set(_) | Value::ByteArray(_) => return false,
+            Value::Tuple(_) | Value::FrozenSet(_) => {}
+            _ => return true,
+        }
         let mut todo = vec![self];
         while let Some(v) = todo.pop() {
             match v {

@@ -92,7 +92,11 @@ impl PortalWireHandler for Handler {
         args: AdminServer2PortalSlicesArguments,
     ) -> Result<AdminServer2PortalSlicesResponse, AdminServer2PortalSlicesError> {
         let exception = AdminServer2PortalSlicesError::Exception;
-        let admin = self.state.packer.unpack_now(&args.packed_data, ServerAdmin::from_pickle).map_err(|e| exception(describe(e)))?;
+        let admin = self
+            .state
+            .packer
+            .unpack_now(&args.packed_data, ServerAdmin::from_pickle)
+            .map_err(|e| exception(describe(e)))?;
         let state = &self.state;
         match admin {
             ServerAdmin::Psync { spid, info } => {
@@ -113,6 +117,9 @@ impl PortalWireHandler for Handler {
                     }
                 });
                 state.emit(PortalEvent::ServerConnected { spid, info });
+                // An answer made at once is written ahead of queued calls:
+                // wait until the PSYNC call is on the wire, then answer.
+                let _ = cx.peer().flush().await;
             }
             ServerAdmin::Slogin { sessid, sessiondata } => {
                 if let Some(session) = lock(&state.sessions).get_mut(&sessid) {

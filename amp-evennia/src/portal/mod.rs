@@ -38,8 +38,8 @@ use crate::message::Message;
 use crate::payload::SessId;
 use crate::session::SessionData;
 use crate::wire::{
-    AdminPortal2ServerSlices, AdminPortal2ServerSlicesArguments, MsgPortal2ServerSlices, MsgPortal2ServerSlicesArguments,
-    Packer, PortalWireDispatcher,
+    AdminPortal2ServerSlices, AdminPortal2ServerSlicesArguments, MsgPortal2ServerSlices,
+    MsgPortal2ServerSlicesArguments, Packer, PortalWireDispatcher,
 };
 use handler::{lock, Handler, PortalState};
 
@@ -224,8 +224,12 @@ impl MiniPortal {
             return Err(PortalError::UnknownSession(sessid));
         }
         let hint = message.approx_len(self.state.packer.blocking_from);
-        let packed_data =
-            self.state.packer.pack(message.to_packed(sessid), hint).await.map_err(|e| PortalError::Encode(e.to_string()))?;
+        let packed_data = self
+            .state
+            .packer
+            .pack(message.to_packed(sessid), hint)
+            .await
+            .map_err(|e| PortalError::Encode(e.to_string()))?;
         peer.call::<MsgPortal2ServerSlices>(MsgPortal2ServerSlicesArguments { packed_data })
             .await
             .map_err(|e| PortalError::Call(e.to_string()))?;

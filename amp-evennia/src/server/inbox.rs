@@ -39,9 +39,15 @@ pub(crate) enum Item {
     Admin(PortalAdmin),
     Input(SessId, Message),
     /// The handshake on connection `peer` finished.
-    Connected { portal: String, peer: u64 },
+    Connected {
+        portal: String,
+        peer: u64,
+    },
     /// Connection `peer` closed.
-    Disconnected { peer: u64, reason: String },
+    Disconnected {
+        peer: u64,
+        reason: String,
+    },
 }
 
 enum Content {
@@ -173,15 +179,19 @@ impl Processor {
     /// Serves the queue until a shutdown, or until every sender is gone.
     pub(crate) async fn run(mut self, mut rx: SlotReceiver) {
         while let Some(slot) = rx.recv().await {
-            let item = match slot.content {
-                Content::Ready(item) => item,
-                Content::Pending(rx) => rx.await.unwrap_or_else(|_| Err(PackError::Payload(PayloadError::NoOperation))),
+            let item: Result<Item, String> = match slot.content {
+                Content::Ready(item) => item.map_err(|e| e.to_string()),
+                Content::Pending(rx) => match rx.await {
+                    Ok(item) => item.map_err(|e| e.to_string()),
+                    // Only a panic in the decoder drops the sender.
+                    Err(_) => Err("the payload's decoder failed".to_owned()),
+                },
             };
             let (result, next) = match item {
                 Ok(item) => self.apply(item).await,
                 Err(e) => {
                     tracing::warn!(error = %e, "undecodable message from the Portal");
-                    (Err(e.to_string()), Next::Continue)
+                    (Err(e), Next::Continue)
                 }
             };
             if let Some(ack) = slot.ack {

@@ -210,12 +210,18 @@ impl ServerBuilder {
         let (stopped_tx, stopped) = watch::channel(false);
         let stop_tx = Arc::new(stop_tx);
 
-        let processor =
-            Processor { table: table.clone(), events: events_tx, outbox: outbox.clone(), stop: (*stop_tx).clone(), connected: None };
+        let processor = Processor {
+            table: table.clone(),
+            events: events_tx,
+            outbox: outbox.clone(),
+            stop: (*stop_tx).clone(),
+            connected: None,
+        };
         tokio::spawn(processor.run(queue));
 
         let handler = Handler { inbox: inbox.clone(), functions: Arc::new(functions) };
-        let handshake = Arc::new(Handshake { inbox, outbox: outbox.clone(), packer, spid, info, portal: portal.clone() });
+        let handshake =
+            Arc::new(Handshake { inbox, outbox: outbox.clone(), packer, spid, info, portal: portal.clone() });
         let client = ReconnectingClient::builder(Target::Tcp(portal.clone()))
             .config(connection)
             .reconnect(reconnect)

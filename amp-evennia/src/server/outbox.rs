@@ -25,8 +25,8 @@ use crate::ops::Operation;
 use crate::payload::SessId;
 use crate::start_now::{start_now, Started};
 use crate::wire::{
-    AdminServer2PortalSlices, AdminServer2PortalSlicesArguments, MsgServer2PortalSlices, MsgServer2PortalSlicesArguments,
-    Packer,
+    AdminServer2PortalSlices, AdminServer2PortalSlicesArguments, MsgServer2PortalSlices,
+    MsgServer2PortalSlicesArguments, Packer,
 };
 
 /// Why a message did not reach the Portal.
@@ -62,12 +62,15 @@ pub enum SendError {
 impl<E: CommandError> From<CallError<E>> for SendError {
     fn from(e: CallError<E>) -> Self {
         match e {
-            CallError::Declared(d) => SendError::Remote { code: d.code().to_owned(), description: d.description().to_owned() },
+            CallError::Declared(d) => {
+                SendError::Remote { code: d.code().to_owned(), description: d.description().to_owned() }
+            }
             CallError::Unhandled { description } => SendError::Remote { code: "UNHANDLED".into(), description },
             CallError::Unknown { description } => SendError::Remote { code: "UNKNOWN".into(), description },
-            CallError::Undeclared(r) => {
-                SendError::Remote { code: String::from_utf8_lossy(r.code.as_bytes()).into_owned(), description: r.description }
-            }
+            CallError::Undeclared(r) => SendError::Remote {
+                code: String::from_utf8_lossy(r.code.as_bytes()).into_owned(),
+                description: r.description,
+            },
             CallError::Encode(e) => SendError::Encode(e.to_string()),
             other => SendError::Lost(other.to_string()),
         }
@@ -76,6 +79,12 @@ impl<E: CommandError> From<CallError<E>> for SendError {
 
 /// Resolves once the Portal has answered a sent message (or the send
 /// failed). Dropping it does not cancel the message.
+///
+/// Awaiting receipts is seldom needed (messages keep their order without
+/// it). Avoid it in the task that reads the [`ServerEvent`](super::ServerEvent)s:
+/// when the Portal floods input and the event queue is full, the Server
+/// stops reading from the connection (backpressure), the answer cannot
+/// arrive, and the wait ends only at the call timeout (60 s by default).
 #[derive(Debug)]
 #[must_use = "a Receipt only reports the outcome; the message is sent either way"]
 pub struct Receipt {
@@ -188,8 +197,13 @@ async fn start(job: Job, peer: &Mutex<Option<Peer>>, packer: &Packer) -> Option<
                 let _ = done.send(Err(SendError::Forbidden(op)));
                 return None;
             }
-            // Admin payloads are small, except SSYNC with many sessions.
-            (admin.to_packed(), 0)
+            // Admin payloads are small, except SSYNC with many sessions
+            // (about 500 bytes of pickle each).
+            let hint = match admin {
+                ServerAdmin::Ssync { sessions, .. } => sessions.len() * 512,
+                _ => 0,
+            };
+            (admin.to_packed(), hint)
         }
     };
     if lock(peer).is_none() {

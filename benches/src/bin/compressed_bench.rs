@@ -1,0 +1,310 @@
+//! The Rust side of the Evennia Compressed benchmark (`benches/run-compressed.sh`).
+//!
+//! ```text
+//! compressed_bench payload BYTES FILE
+//!     Writes an Evennia-shaped pickle of about BYTES bytes to FILE:
+//!     (1, {'text': [[<prose>], {'options': {}}], 'sessiondata': {1: {...}, ...}})
+//!     half prose, half session dicts (many small values). Prints its size.
+//! compressed_bench server MODE
+//!     Listens on 127.0.0.1 (a free port), prints the port, answers
+//!     MsgPortal2Server until stdin closes: decompresses the slices (MODE
+//!     `compressed`), and unpickles the payload too as Evennia's Server does
+//!     (MODE `pickled`), then answers {}.
+//! compressed_bench client PORT FILE SECONDS MODE
+//!     Calls MsgPortal2Server with the pickle in FILE as packed_data, one call
+//!     at a time: each call compresses it (level 9, in slices, on the
+//!     blocking pool and every core; MODE `pickled` pickles the decoded value
+//!     again first, as a sender does), then waits for the answer. After one
+//!     warm-up call, counts calls for SECONDS (at least 3) and prints
+//!     {"calls": N, "seconds": S, "payload_bytes": B, "wire_bytes": W, "slices": K}.
+//! compressed_bench local FILE
+//!     The same work without a network: pickle + compress, decompress +
+//!     unpickle, each timed (median of 5), and the serial compression for
+//!     comparison. Prints JSON.
+//! ```
+//!
+//! Arguments mirror `benches/twisted_compressed.py`, so any client runs
+//! against any server.
+
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use amp_evennia::compressed::CompressedCodec;
+use amp_evennia::pickle::{self, Value};
+use amp_evennia::session::SessionData;
+use amp_evennia::wire::{
+    MsgPortal2ServerSlices, MsgPortal2ServerSlicesArguments, MsgPortal2ServerSlicesError,
+    MsgPortal2ServerSlicesResponse, Packer,
+};
+use amp_evennia::{Kwargs, Packed};
+use amp_runtime::{amp_protocol, ConnectionConfig, Context, Server};
+use tokio::io::AsyncReadExt;
+
+type Error = Box<dyn std::error::Error + Send + Sync>;
+
+amp_protocol! {
+    /// What the benchmark server answers.
+    Bench: MsgPortal2ServerSlices as msg_portal2_server
+}
+
+/// About `len` bytes of MUD-like prose, deterministic.
+fn prose(len: usize) -> String {
+    const WORDS: &[&str] = &[
+        "the",
+        "stone",
+        "room",
+        "is",
+        "cold",
+        "and",
+        "a",
+        "torch",
+        "flickers",
+        "on",
+        "north",
+        "wall",
+        "you",
+        "see",
+        "goblin",
+        "sword",
+        "of",
+        "ancient",
+        "make",
+        "lies",
+        "here",
+        "door",
+        "opens",
+        "east",
+        "rain",
+        "falls",
+        "softly",
+        "tavern",
+        "keeper",
+        "nods",
+        "at",
+        "adventurer",
+        "gold",
+        "coins",
+        "glitter",
+        "dark",
+        "corridor",
+        "|rred|n",
+        "|gGreen|n",
+        "Limbo(#2)",
+        "north-east",
+        "says,",
+        "\"Hello\"",
+        "42",
+        "1795755364",
+    ];
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut text = String::with_capacity(len + 80);
+    let mut line = 0;
+    while text.len() < len {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let word = WORDS[(state % WORDS.len() as u64) as usize];
+        if line + word.len() > 72 {
+            text.push('\n');
+            line = 0;
+        } else if line > 0 {
+            text.push(' ');
+            line += 1;
+        }
+        text.push_str(word);
+        line += word.len();
+    }
+    text.truncate(len);
+    text
+}
+
+/// The benchmark payload: about `bytes` of pickle.
+fn payload(bytes: usize) -> Result<Packed, Error> {
+    let text = Value::List(vec![
+        Value::List(vec![Value::from(prose(bytes / 2))]),
+        Kwargs::new().with("options", Value::Dict(vec![])).into_value(),
+    ]);
+    let one = SessionData::telnet(1, "127.0.0.1", 1795755364.0002291).to_value();
+    let per_session = pickle::encode(&one)?.len().max(1);
+    let sessions = (bytes / 2) / per_session;
+    let sessiondata = Value::Dict(
+        (1..=sessions as u64)
+            .map(|id| {
+                (
+                    Value::from(id),
+                    SessionData::telnet(id, &format!("10.0.{}.{}", id / 250, id % 250), 1.795e9 + id as f64).to_value(),
+                )
+            })
+            .collect(),
+    );
+    Ok(Packed::new(1, Kwargs::new().with("text", text).with("sessiondata", sessiondata)))
+}
+
+/// What each side does besides compressing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// The payload's bytes as they are: the Compressed argument alone.
+    Compressed,
+    /// Pickled by the sender and unpickled by the receiver, as Evennia does.
+    Pickled,
+}
+
+impl std::str::FromStr for Mode {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, ()> {
+        match s {
+            "compressed" => Ok(Mode::Compressed),
+            "pickled" => Ok(Mode::Pickled),
+            _ => Err(()),
+        }
+    }
+}
+
+struct Handler {
+    packer: Packer,
+    mode: Mode,
+}
+
+impl BenchHandler for Handler {
+    async fn msg_portal2_server(
+        &self,
+        _cx: &Context,
+        args: MsgPortal2ServerSlicesArguments,
+    ) -> Result<MsgPortal2ServerSlicesResponse, MsgPortal2ServerSlicesError> {
+        // As Evennia's Server: decompress, unpickle (MODE pickled), answer {}.
+        let outcome = match self.mode {
+            Mode::Compressed => self.packer.decompress(args.packed_data).await.map(drop),
+            Mode::Pickled => self.packer.unpack(args.packed_data, Packed::from_pickle).await.map(drop),
+        };
+        outcome
+            .map(|()| MsgPortal2ServerSlicesResponse {})
+            .map_err(|e| MsgPortal2ServerSlicesError::Exception(e.to_string()))
+    }
+}
+
+async fn serve(mode: Mode) -> Result<(), Error> {
+    let handler = Handler { packer: Packer::default(), mode };
+    let server = Server::bind_local(0, BenchDispatcher::new(handler), ConnectionConfig::default()).await?;
+    let port = server.tcp_addr().ok_or("no TCP address")?.port();
+    println!("{port}");
+    // Serve until stdin closes (the runner's way to stop us).
+    let mut sink = Vec::new();
+    let _ = tokio::io::stdin().read_to_end(&mut sink).await;
+    server.shutdown(Duration::from_secs(1)).await;
+    Ok(())
+}
+
+async fn client(port: u16, file: &str, seconds: f64, mode: Mode) -> Result<(), Error> {
+    let bytes = std::fs::read(file)?;
+    let raw = bytes::Bytes::from(bytes.clone());
+    let value = Packed::from_pickle(&bytes)?;
+    let packer = Packer::default();
+    let conn =
+        amp_runtime::client::connect_tcp(("127.0.0.1", port), amp_runtime::NoResponder, ConnectionConfig::default())
+            .await?;
+    let call = |value: Packed| {
+        let (conn, raw) = (conn.clone(), raw.clone());
+        async move {
+            // (Pickle and) compress, off the executor and on every core, then call.
+            let slices = match mode {
+                Mode::Compressed => packer.compress(raw).await?,
+                Mode::Pickled => packer.pack(value, usize::MAX).await?,
+            };
+            let (wire, count) = (slices.compressed_len(), slices.len());
+            conn.call::<MsgPortal2ServerSlices>(MsgPortal2ServerSlicesArguments { packed_data: slices }).await?;
+            Ok::<_, Error>((wire, count))
+        }
+    };
+    call(value.clone()).await?; // warm-up
+    let start = Instant::now();
+    let mut calls = 0u64;
+    let mut last = (0, 0);
+    while calls < 3 || start.elapsed().as_secs_f64() < seconds {
+        last = call(value.clone()).await?;
+        calls += 1;
+    }
+    let took = start.elapsed().as_secs_f64();
+    let payload_bytes = bytes.len();
+    println!(
+        "{}",
+        serde_json::json!({"calls": calls, "seconds": took, "payload_bytes": payload_bytes, "wire_bytes": last.0, "slices": last.1})
+    );
+    Ok(())
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn time<T>(mut f: impl FnMut() -> T) -> f64 {
+    median(
+        (0..5)
+            .map(|_| {
+                let t = Instant::now();
+                std::hint::black_box(f());
+                t.elapsed().as_secs_f64()
+            })
+            .collect(),
+    )
+}
+
+fn local(file: &str) -> Result<(), Error> {
+    let bytes = std::fs::read(file)?;
+    let value = Packed::from_pickle(&bytes)?.into_value();
+    let codec = CompressedCodec::DEFAULT;
+    let slices = codec.compress_slices_parallel(&bytes)?;
+    let report = serde_json::json!({
+        "payload_bytes": bytes.len(),
+        "pickle_encode": time(|| pickle::encode(&value).map(|v| v.len())),
+        "pickle_decode": time(|| pickle::decode(&bytes).is_ok()),
+        "compress_parallel": time(|| codec.compress_slices_parallel(&bytes).map(|s| s.len())),
+        "compress_serial": time(|| codec.compress_slices(&bytes).map(|s| s.len())),
+        "decompress": time(|| codec.decompress(&slices).map(|b| b.len())),
+        "threads": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+    });
+    println!("{report}");
+    Ok(())
+}
+
+fn usage() -> ExitCode {
+    eprintln!("usage: compressed_bench payload BYTES FILE | server MODE | client PORT FILE SECONDS MODE | local FILE  (MODE: compressed|pickled)");
+    ExitCode::from(2)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime");
+    let outcome = match args.as_slice() {
+        ["payload", size, file] => {
+            let Ok(size) = size.parse() else { return usage() };
+            payload(size).and_then(|p| {
+                let bytes = p.to_pickle()?;
+                std::fs::write(file, &bytes)?;
+                println!("{}", bytes.len());
+                Ok(())
+            })
+        }
+        ["server", mode] => {
+            let Ok(mode) = mode.parse() else { return usage() };
+            runtime.block_on(serve(mode))
+        }
+        ["client", port, file, seconds, mode] => {
+            let (Ok(port), Ok(seconds), Ok(mode)) = (port.parse(), seconds.parse(), mode.parse()) else {
+                return usage();
+            };
+            runtime.block_on(client(port, file, seconds, mode))
+        }
+        ["local", file] => local(file),
+        _ => return usage(),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("compressed_bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -175,7 +175,9 @@ def main():
         f" encode {fmt_ratio(us_encode / idle_serialize)}."
     )
 
-    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    # When the run ended: the Twisted timings are its last step.
+    ended = datetime.datetime.fromtimestamp(args.twisted.stat().st_mtime, datetime.timezone.utc)
+    now = ended.strftime("%Y-%m-%d %H:%M UTC")
     load = f" Load average when the run started: {args.load}." if args.load else ""
     section = "\n".join(
         [
@@ -199,7 +201,10 @@ def main():
     if BEGIN not in text or END not in text:
         sys.exit(f"{md} has no codec markers; add\n{BEGIN}\n{END}\nunder its Codec heading")
     text = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _: section, text, flags=re.S)
-    md.write_text(text)
+    # Whole-file replace (others' sections live in the same file): never leave it half written.
+    tmp = md.with_name(md.name + ".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, md)
     print(f"wrote {md}", file=sys.stderr)
 
 

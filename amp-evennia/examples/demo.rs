@@ -214,6 +214,12 @@ async fn main() -> Result<(), Error> {
     let sessid = portal.connect_session("127.0.0.1").await?;
     let (welcome, _, _) = output(&mut portal).await?;
     println!("portal  <- MsgServer2Portal: {}", welcome.to_packed(sessid).to_value());
+    match portal.next_event_within(LIMIT).await {
+        Some(PortalEvent::Login { sessid, sessiondata }) => {
+            println!("portal  <- SLOGIN: session {sessid} {}", sessiondata.to_value())
+        }
+        other => return Err(format!("expected SLOGIN, got {other:?}").into()),
+    }
 
     println!("portal  -> MsgPortal2Server: {}", Message::text("look\n").to_packed(sessid).to_value());
     portal.input(sessid, "look\n").await?;

@@ -95,7 +95,7 @@ fn items_are_batched_by_1000_as_cpython_does() {
     let p = at(&list, 3);
     assert_eq!((count(&p, b'('), count(&p, b'e'), count(&p, b'a')), (1, 1, 1));
     assert_eq!(at(&Value::List(vec![Value::None]), 3), b"\x80\x03]Na.");
-    let dict = Value::Dict((0..1500).map(|i| (Value::from(format!("{i}")), Value::None)).collect());
+    let dict = Value::Dict(vec![(Value::None, Value::None); 1500]);
     let p = at(&dict, 3);
     assert_eq!(count(&p, b'u'), 2);
     assert_eq!(pickle::decode(&p).unwrap(), dict);
@@ -116,7 +116,7 @@ fn protocols_2_and_3_spell_sets_and_bytes_as_cpython() {
     assert_eq!(at(&Value::Bytes(vec![]), 2), b"\x80\x02c__builtin__\nbytes\n)R.");
     assert_eq!(
         at(&Value::Bytes(b"a\xff".to_vec()), 2),
-        b"\x80\x02c_codecs\nencode\nX\x03\x00\x00\x00a\xc3\xbfX\x06\x00\x00\x00latin1\x86R."
+        b"\x80\x02c_codecs\nencode\nX\x03\x00\x00\x00a\xc3\xbfX\x06\x00\x00\x00latin1q\x00\x86R."
     );
     assert_eq!(at(&Value::Bytes(b"ab".to_vec()), 3), b"\x80\x03C\x02ab.");
     assert_eq!(at(&Value::ByteArray(b"ab".to_vec()), 3), b"\x80\x03cbuiltins\nbytearray\nC\x02ab\x85R.");
@@ -142,7 +142,7 @@ fn dotted_globals_and_keyword_objects_round_trip_before_protocol_4() {
     let p3 = at(&dotted, 3);
     assert_eq!(
         p3,
-        b"\x80\x03cbuiltins\ngetattr\ncbuiltins\ngetattr\ncmod\nOuter\nX\x05\x00\x00\x00Inner\x86RX\x06\x00\x00\x00method\x86R."
+        b"\x80\x03cbuiltins\ngetattr\ncbuiltins\ngetattr\ncmod\nOuter\nX\x05\x00\x00\x00Innerq\x00\x86RX\x06\x00\x00\x00methodq\x01\x86R."
     );
     for protocol in 2..=5 {
         assert_eq!(pickle::decode(&at(&dotted, protocol)).unwrap(), dotted);
@@ -188,4 +188,23 @@ fn values_python_would_refuse_are_typed_errors() {
     assert_eq!(out, b"keep");
     pickle::encode_into(&Value::None, &EncodeOptions::default(), &mut out).unwrap();
     assert_eq!(out, b"keep\x80\x05N.");
+}
+
+#[test]
+fn repeated_strings_are_written_once_and_fetched_from_the_memo() {
+    let key = Value::from("protocol_key");
+    let sessions = Value::List(vec![Value::Dict(vec![(key.clone(), Value::from("telnet"))]); 300]);
+    let p5 = pickle::encode(&sessions).unwrap();
+    let occurrences = |p: &[u8], needle: &[u8]| p.windows(needle.len()).filter(|w| *w == needle).count();
+    assert_eq!(occurrences(&p5, b"protocol_key"), 1);
+    assert_eq!(occurrences(&p5, b"telnet"), 1);
+    assert_eq!(pickle::decode(&p5).unwrap(), sessions);
+    // Past 256 strings the memo is read with LONG_BINGET / written with LONG_BINPUT.
+    let many = Value::List((0..600).map(|i| Value::from(format!("s{}", i % 300))).collect());
+    for protocol in 2..=5 {
+        let p = at(&many, protocol);
+        assert_eq!(occurrences(&p, b"s299"), 1, "protocol {protocol}");
+        assert_eq!(pickle::decode(&p).unwrap(), many, "protocol {protocol}");
+    }
+    assert!(at(&many, 3).contains(&b'r') && at(&many, 3).contains(&b'j'));
 }

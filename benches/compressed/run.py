@@ -98,6 +98,7 @@ def main():
     ap.add_argument("--seconds", type=float, default=3.0)
     args = ap.parse_args()
     sides = Sides(os.path.abspath(args.rust), args.python, os.path.abspath(args.script))
+    load_start = " ".join(f"{x:.2f}" for x in os.getloadavg())
     os.makedirs(args.workdir, exist_ok=True)
 
     payloads = {}
@@ -139,9 +140,17 @@ def main():
             indent=1,
         )
 
-    today = datetime.date.today().isoformat()
-    print(f"Measured {today} on {cpu_model()}, {os.cpu_count()} cores, Linux {platform.release()}; "
-          f"median of {args.runs} runs of {args.seconds:g} s each, one call at a time, TCP over 127.0.0.1.")
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    load_end = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    versions = subprocess.run(
+        [args.python, "-c", "import sys, twisted, evennia; print(sys.version.split()[0], twisted.__version__, evennia.__version__.split()[0], sep='|')"],
+        capture_output=True, text=True, env={**os.environ, "DJANGO_SETTINGS_MODULE": "evennia.settings_default"},
+    ).stdout.strip().split("|")
+    py = f"Python {versions[0]}, Twisted {versions[1]}, Evennia {versions[2]}" if len(versions) == 3 else "Python (unknown versions)"
+    print(f"Measured {now} on {cpu_model()}, {os.cpu_count()} cores, Linux {platform.release()}; {py}. "
+          f"Load average at the start: {load_start}; at the end: {load_end}.")
+    print(f"Median of {args.runs} runs of {args.seconds:g} s each (at least 3 calls), one call at a time, "
+          "client and server in two processes over 127.0.0.1; MB/s of pickle payload.")
     print()
     print("| payload | mode | Rust -> Rust | Twisted+Evennia -> Twisted+Evennia | ratio | Rust -> Twisted | Twisted -> Rust |")
     print("|---|---|---|---|---|---|---|")

@@ -308,8 +308,9 @@ def report(env, samples, idle_result, runs, seconds):
                 "**not met** against the idle baseline" if vs_base < target else "**not met**"
             )
             add(
-                f"- {label} >= {target:g}x Twisted: in this run {', '.join(parts)}; against Twisted's idle-machine "
-                f"baseline ({fmt_rate(key, base)}, NODELAY off) {vs_base:.1f}x ({vs_base_ct:.1f}x): {met}."
+                f"- {label} >= {target:g}x Twisted: in this run {', '.join(parts)}; this run's Rust against "
+                f"Twisted's idle-machine baseline ({fmt_rate(key, base)}, NODELAY off) {vs_base:.1f}x "
+                f"({vs_base_ct:.1f}x): {met}."
             )
         add("")
     if idle_result:

@@ -18,8 +18,6 @@ Canonical reprs (tests/tests/wire_differential.rs computes the same from its val
     amplist_* "[" + "{" + name=repr;... + "}" joined by "," + "]", "-" for an absent optional
 """
 
-import datetime
-import decimal
 import struct
 
 from twisted.protocols import amp

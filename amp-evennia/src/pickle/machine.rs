@@ -336,7 +336,11 @@ impl<'a> Machine<'a> {
         Ok(())
     }
 
-    pub(super) fn set_items(&mut self, target: usize, pairs: impl IntoIterator<Item = Slot>) -> Result<(), DecodeError> {
+    pub(super) fn set_items(
+        &mut self,
+        target: usize,
+        pairs: impl IntoIterator<Item = Slot>,
+    ) -> Result<(), DecodeError> {
         let kind = self.target_kind(target)?;
         let name = kind.type_name();
         match kind {
@@ -347,7 +351,11 @@ impl<'a> Machine<'a> {
         Ok(())
     }
 
-    pub(super) fn add_items(&mut self, target: usize, items: impl IntoIterator<Item = Slot>) -> Result<(), DecodeError> {
+    pub(super) fn add_items(
+        &mut self,
+        target: usize,
+        items: impl IntoIterator<Item = Slot>,
+    ) -> Result<(), DecodeError> {
         let kind = self.target_kind(target)?;
         let name = kind.type_name();
         match kind {

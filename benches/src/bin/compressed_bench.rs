@@ -33,7 +33,7 @@ use amp_evennia::compressed::CompressedCodec;
 use amp_evennia::pickle::{self, Value};
 use amp_evennia::session::SessionData;
 use amp_evennia::wire::{
-    MsgPortal2ServerSlices, MsgPortal2ServerSlicesArguments, MsgPortal2ServerSlicesError,
+    offload, MsgPortal2ServerSlices, MsgPortal2ServerSlicesArguments, MsgPortal2ServerSlicesError,
     MsgPortal2ServerSlicesResponse, Packer,
 };
 use amp_evennia::{Kwargs, Packed};
@@ -118,26 +118,33 @@ fn prose(len: usize) -> String {
     text
 }
 
-/// The benchmark payload: about `bytes` of pickle.
+/// The benchmark payload: `bytes` of pickle (within 1%), half prose, half
+/// session dicts.
 fn payload(bytes: usize) -> Result<Packed, Error> {
     let text = Value::List(vec![
         Value::List(vec![Value::from(prose(bytes / 2))]),
         Kwargs::new().with("options", Value::Dict(vec![])).into_value(),
     ]);
-    let one = SessionData::telnet(1, "127.0.0.1", 1795755364.0002291).to_value();
-    let per_session = pickle::encode(&one)?.len().max(1);
-    let sessions = (bytes / 2) / per_session;
-    let sessiondata = Value::Dict(
-        (1..=sessions as u64)
-            .map(|id| {
-                (
-                    Value::from(id),
-                    SessionData::telnet(id, &format!("10.0.{}.{}", id / 250, id % 250), 1.795e9 + id as f64).to_value(),
-                )
-            })
-            .collect(),
-    );
-    Ok(Packed::new(1, Kwargs::new().with("text", text).with("sessiondata", sessiondata)))
+    let build = |sessions: usize| {
+        let sessiondata = Value::Dict(
+            (1..=sessions as u64)
+                .map(|id| {
+                    let address = format!("10.0.{}.{}", id / 250, id % 250);
+                    (Value::from(id), SessionData::telnet(id, &address, 1.795e9 + id as f64).to_value())
+                })
+                .collect(),
+        );
+        Packed::new(1, Kwargs::new().with("text", text.clone()).with("sessiondata", sessiondata))
+    };
+    // The pickler shares repeated strings, so a session's share of the
+    // pickle is found by measuring: two sizes, then a linear fit.
+    let (few, many) = (10, 1000);
+    let size = |n| -> Result<usize, Error> { Ok(build(n).to_pickle()?.len()) };
+    let (small, large) = (size(few)?, size(many)?);
+    let per_session = (large - small) as f64 / (many - few) as f64;
+    let base = small as f64 - per_session * few as f64;
+    let sessions = ((bytes as f64 - base) / per_session).max(0.0).round() as usize;
+    Ok(build(sessions))
 }
 
 /// What each side does besides compressing.
@@ -203,32 +210,50 @@ async fn client(port: u16, file: &str, seconds: f64, mode: Mode) -> Result<(), E
     let conn =
         amp_runtime::client::connect_tcp(("127.0.0.1", port), amp_runtime::NoResponder, ConnectionConfig::default())
             .await?;
-    let call = |value: Packed| {
-        let (conn, raw) = (conn.clone(), raw.clone());
+    // Shared, not cloned per call: a deep copy of the value would cost more
+    // than pickling it.
+    let value = std::sync::Arc::new(value.into_value());
+    let call = || {
+        let (conn, raw, value) = (conn.clone(), raw.clone(), value.clone());
         async move {
             // (Pickle and) compress, off the executor and on every core, then call.
+            let t = Instant::now();
             let slices = match mode {
                 Mode::Compressed => packer.compress(raw).await?,
-                Mode::Pickled => packer.pack(value, usize::MAX).await?,
+                Mode::Pickled => {
+                    let codec = packer.codec;
+                    offload(true, move || -> Result<_, Error> {
+                        Ok(codec.compress_slices_parallel(&pickle::encode(&value)?)?)
+                    })
+                    .await?
+                }
             };
+            let encoded = t.elapsed().as_secs_f64();
             let (wire, count) = (slices.compressed_len(), slices.len());
             conn.call::<MsgPortal2ServerSlices>(MsgPortal2ServerSlicesArguments { packed_data: slices }).await?;
-            Ok::<_, Error>((wire, count))
+            Ok::<_, Error>((wire, count, encoded, t.elapsed().as_secs_f64() - encoded))
         }
     };
-    call(value.clone()).await?; // warm-up
+    call().await?; // warm-up
     let start = Instant::now();
     let mut calls = 0u64;
     let mut last = (0, 0);
+    let (mut encode, mut rest) = (Vec::new(), Vec::new());
     while calls < 3 || start.elapsed().as_secs_f64() < seconds {
-        last = call(value.clone()).await?;
+        let (wire, count, encoded, answered) = call().await?;
+        last = (wire, count);
+        encode.push(encoded);
+        rest.push(answered);
         calls += 1;
     }
     let took = start.elapsed().as_secs_f64();
     let payload_bytes = bytes.len();
+    // encode_ms: (pickling and) compressing, median per call; answer_ms: from
+    // then until the answer (send, the server's work, the answer).
     println!(
         "{}",
-        serde_json::json!({"calls": calls, "seconds": took, "payload_bytes": payload_bytes, "wire_bytes": last.0, "slices": last.1})
+        serde_json::json!({"calls": calls, "seconds": took, "payload_bytes": payload_bytes, "wire_bytes": last.0,
+            "slices": last.1, "encode_ms": median(encode) * 1e3, "answer_ms": median(rest) * 1e3})
     );
     Ok(())
 }

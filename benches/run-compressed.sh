@@ -3,11 +3,11 @@
 # --release, then measures Rust and Twisted + Evennia 6.1 (.venvs/ev61, with
 # Evennia's own MsgPortal2Server and Compressed) clients and servers against
 # each other over 127.0.0.1, on 1 MB and 10 MB Evennia-shaped pickles, zlib
-# level 9. Prints a Markdown report (paste it into BENCHMARKS.md, section
-# "Evennia Compressed") and keeps the raw samples in
+# level 9. Prints a Markdown report, writes it into BENCHMARKS.md (section
+# "Evennia Compressed", between its markers) and keeps the raw samples in
 # target/compressed-bench/results.json. Not part of CI.
 #
-#   benches/run-compressed.sh [--seconds 3] [--runs 3]
+#   benches/run-compressed.sh [--seconds 3] [--runs 3] [--no-write]
 #
 # Takes about 4 minutes with the defaults. Run it on a quiet machine: the
 # Rust sender compresses on every core.

@@ -55,7 +55,7 @@ fn big_text(n: usize) -> String {
         if !text.is_empty() {
             text.push('\n');
         }
-        text.extend(std::iter::repeat('x').take(line));
+        text.push_str(&"x".repeat(line));
         left -= line;
     }
     text

@@ -7,6 +7,8 @@
 //! (0, Evennia's `DUMMYSESSION`, for messages about no session in
 //! particular) and a dict of keyword arguments with `str` keys.
 
+use std::collections::HashMap;
+
 use crate::pickle::{self, Value};
 
 /// A session id. Evennia numbers sessions 1, 2, 3, ... per Portal run; 0 is
@@ -153,16 +155,22 @@ impl Kwargs {
         let Value::Dict(pairs) = value else {
             return Err(PayloadError::BadKwargs(format!("a {} where a dict was expected", value.type_name())));
         };
-        let mut out = Kwargs(Vec::with_capacity(pairs.len()));
+        let mut out = Vec::with_capacity(pairs.len());
+        // Positions by key: a large dict must not cost a scan per key.
+        let mut index: HashMap<String, usize> = HashMap::with_capacity(pairs.len());
         for (key, value) in pairs {
             match key {
-                Value::Str(k) => {
-                    out.insert(k, value);
-                }
+                Value::Str(k) => match index.get(&k) {
+                    Some(&at) => out[at] = (k, value),
+                    None => {
+                        index.insert(k.clone(), out.len());
+                        out.push((k, value));
+                    }
+                },
                 other => return Err(PayloadError::BadKwargs(format!("the key {other} is not a str"))),
             }
         }
-        Ok(out)
+        Ok(Kwargs(out))
     }
 
     /// A `str` field: `Ok(None)` when absent or `None`.

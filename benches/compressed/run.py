@@ -27,6 +27,8 @@ import sys
 SIZES = [(1_000_000, "1 MB"), (10_000_000, "10 MB")]
 MODES = ["compressed", "pickled"]
 PAIRS = [("rust", "rust"), ("twisted", "twisted"), ("rust", "twisted"), ("twisted", "rust")]
+BEGIN = "<!-- compressed:begin (written by benches/run-compressed.sh) -->"
+END = "<!-- compressed:end -->"
 
 
 class Sides:
@@ -96,6 +98,8 @@ def main():
     ap.add_argument("--json", required=True)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--seconds", type=float, default=3.0)
+    ap.add_argument("--write", default="BENCHMARKS.md", help="the file whose compressed block is rewritten")
+    ap.add_argument("--no-write", action="store_true", help="only print the report")
     args = ap.parse_args()
     sides = Sides(os.path.abspath(args.rust), args.python, os.path.abspath(args.script))
     load_start = " ".join(f"{x:.2f}" for x in os.getloadavg())
@@ -140,6 +144,11 @@ def main():
             indent=1,
         )
 
+    lines = []
+
+    def out(text=""):
+        lines.append(text)
+
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     load_end = " ".join(f"{x:.2f}" for x in os.getloadavg())
     versions = subprocess.run(
@@ -147,13 +156,13 @@ def main():
         capture_output=True, text=True, env={**os.environ, "DJANGO_SETTINGS_MODULE": "evennia.settings_default"},
     ).stdout.strip().split("|")
     py = f"Python {versions[0]}, Twisted {versions[1]}, Evennia {versions[2]}" if len(versions) == 3 else "Python (unknown versions)"
-    print(f"Measured {now} on {cpu_model()}, {os.cpu_count()} cores, Linux {platform.release()}; {py}. "
+    out(f"Measured {now} on {cpu_model()}, {os.cpu_count()} cores, Linux {platform.release()}; {py}. "
           f"Load average at the start: {load_start}; at the end: {load_end}.")
-    print(f"Median of {args.runs} runs of {args.seconds:g} s each (at least 3 calls), one call at a time, "
+    out(f"Median of {args.runs} runs of {args.seconds:g} s each (at least 3 calls), one call at a time, "
           "client and server in two processes over 127.0.0.1; MB/s of pickle payload.")
-    print()
-    print("| payload | mode | Rust -> Rust | Twisted+Evennia -> Twisted+Evennia | ratio | Rust -> Twisted | Twisted -> Rust |")
-    print("|---|---|---|---|---|---|---|")
+    out()
+    out("| payload | mode | Rust -> Rust | Twisted+Evennia -> Twisted+Evennia | ratio | Rust -> Twisted | Twisted -> Rust |")
+    out("|---|---|---|---|---|---|---|")
     for label, (path, size) in payloads.items():
         for mode in MODES:
             cells = []
@@ -161,26 +170,45 @@ def main():
                 key = (label, mode, client, server)
                 cells.append(f"{med(key, 'mb_per_s'):.1f} MB/s ({med(key, 'ms_per_call'):.0f} ms)")
             ratio = med((label, mode, "rust", "rust"), "mb_per_s") / med((label, mode, "twisted", "twisted"), "mb_per_s")
-            print(f"| {label} ({size:,} B) | {mode} | {cells[0]} | {cells[1]} | {ratio:.1f}x | {cells[2]} | {cells[3]} |")
-    print()
-    some = samples[(SIZES[0][1], "compressed", "rust", "rust")][0]
-    print(f"On the wire, 1 MB: Rust {some['wire_bytes']:,} B in {some['slices']} slices; ", end="")
-    some = samples[(SIZES[0][1], "compressed", "twisted", "twisted")][0]
-    print(f"Evennia {some['wire_bytes']:,} B in {some['slices']} slices.")
-    print()
-    print("In one process, no network (median of 5, ms):")
-    print()
-    print("| payload | side | pickle dumps | pickle loads | compress (level 9) | decompress |")
-    print("|---|---|---|---|---|---|")
+            out(f"| {label} ({size:,} B) | {mode} | {cells[0]} | {cells[1]} | {ratio:.1f}x | {cells[2]} | {cells[3]} |")
+    out()
+    rust = samples[(SIZES[0][1], "compressed", "rust", "rust")][0]
+    ev = samples[(SIZES[0][1], "compressed", "twisted", "twisted")][0]
+    out(f"On the wire, 1 MB: Rust {rust['wire_bytes']:,} B in {rust['slices']} slices; "
+        f"Evennia {ev['wire_bytes']:,} B in {ev['slices']} slices. Rust client, median per call: "
+        f"compressing {med((SIZES[0][1], 'compressed', 'rust', 'rust'), 'encode_ms'):.1f} ms, "
+        f"then until the answer {med((SIZES[0][1], 'compressed', 'rust', 'rust'), 'answer_ms'):.1f} ms.")
+    out()
+    out("In one process, no network (median of 5, ms):")
+    out()
+    out("| payload | side | pickle dumps | pickle loads | compress (level 9) | decompress |")
+    out("|---|---|---|---|---|---|")
     for _, label in SIZES:
         for kind in ("rust", "twisted"):
             r = local[(label, kind)]
             compress = r.get("compress_parallel", r.get("compress"))
             extra = f" ({r['compress_serial'] * 1e3:.0f} on one thread)" if "compress_serial" in r else ""
-            print(
+            out(
                 f"| {label} | {'Rust' if kind == 'rust' else 'Python (Evennia)'} | {r['pickle_encode'] * 1e3:.1f} | "
                 f"{r['pickle_decode'] * 1e3:.1f} | {compress * 1e3:.1f}{extra} | {r['decompress'] * 1e3:.1f} |"
             )
+
+    text = "\n".join(lines)
+    print(text)
+    if not args.no_write:
+        write(args.write, text)
+
+
+def write(path, text):
+    with open(path) as f:
+        doc = f.read()
+    if BEGIN not in doc or END not in doc:
+        raise SystemExit(f"{path} has no {BEGIN} ... {END} block: add the section first, or use --no-write")
+    head, rest = doc.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    with open(path, "w") as f:
+        f.write(head + BEGIN + "\n" + text + "\n" + END + tail)
+    print(f"wrote {path}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -49,6 +49,33 @@ fn evennia_schema_matches_the_installed_evennia() {
     assert_eq!(theirs.protocols, ours.protocols, "{hint}");
 }
 
+/// tests/fixtures/schema_differential.toml (what tests/tests/schema_differential.rs
+/// generates its code from) must still be the export of its Python module, with
+/// either Twisted version.
+#[test]
+fn differential_fixture_matches_its_python_module() {
+    let fixture = amp_schema::load(&workspace_root().join("tests/fixtures/schema_differential.toml"))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .without_spans();
+    for peer in Peer::ALL {
+        let exported = export(
+            peer,
+            &[
+                "tests/python/schema_differential.py",
+                "--type-map",
+                "BigInteger=amp_runtime::types::Integer<amp_runtime::BigInt>",
+            ],
+        );
+        assert_eq!(
+            parse_exported(&exported).without_spans(),
+            fixture,
+            "{}: tests/fixtures/schema_differential.toml is stale (its header says how to regenerate it); \
+             the exporter says:\n{exported}",
+            peer.label()
+        );
+    }
+}
+
 #[test]
 fn every_argument_type_exports_and_parses() {
     for peer in Peer::ALL {

@@ -258,3 +258,33 @@ async fn on_connect_hook_runs_for_each_connection() {
     assert_eq!(got, ["a", "b"]);
     within(server.shutdown(Duration::from_secs(1))).await;
 }
+
+/// Connects `count` times to `addr` while nothing accepts: the connections
+/// the kernel completed (past the listen queue, a SYN is dropped and the
+/// connect waits for a retransmission a second later).
+fn connects_completed(addr: std::net::SocketAddr, count: usize) -> Vec<std::net::TcpStream> {
+    (0..count).filter_map(|_| std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(150)).ok()).collect()
+}
+
+#[test]
+fn the_listen_queue_holds_a_burst_of_connections() {
+    // A runtime that is never driven while connecting: the server accepts
+    // nothing, so only its listen queue holds the connections.
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let bind = |builder: amp_runtime::server::ServerBuilder| {
+        rt.block_on(builder.bind_tcp("127.0.0.1:0", NoResponder)).unwrap()
+    };
+    let default = bind(Server::builder());
+    let small = bind(Server::builder().backlog(4));
+    let held = connects_completed(default.tcp_addr().unwrap(), 300);
+    assert_eq!(held.len(), 300, "the default queue is 1,024 deep");
+    let few = connects_completed(small.tcp_addr().unwrap(), 20);
+    assert!(few.len() < 20, "a queue of 4 held {} of 20 connections", few.len());
+    // Once driven, the server takes what was queued.
+    rt.block_on(async {
+        within(default.wait_for_connections(300)).await;
+        default.shutdown(Duration::from_secs(2)).await;
+        small.shutdown(Duration::from_secs(2)).await;
+    });
+    drop((held, few));
+}

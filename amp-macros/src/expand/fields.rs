@@ -32,9 +32,13 @@ pub fn box_struct(vis: &Visibility, s: &StructIr) -> TokenStream {
         let (id, codec) = (&f.ident, &f.codec);
         let wire = LitStr::new(&f.wire, Span::call_site());
         if f.optional {
-            quote!(#rt::types::write_optional::<#codec>(#wire, &self.#id, __out, __cx)?;)
+            quote! {
+                if let #pv::Some(__value) = &self.#id {
+                    <#codec as #rt::ArgumentType>::to_box_static(#wire, __value, __out, __cx)?;
+                }
+            }
         } else {
-            quote!(<#codec as #rt::ArgumentType>::to_box(#wire, &self.#id, __out, __cx)?;)
+            quote!(<#codec as #rt::ArgumentType>::to_box_static(#wire, &self.#id, __out, __cx)?;)
         }
     });
     let reads = s.fields.iter().map(|f| {

@@ -13,7 +13,7 @@
 use std::any::Any;
 use std::collections::VecDeque;
 use std::future::{poll_fn, Future};
-use std::io;
+use std::io::{self, IoSlice};
 use std::os::fd::OwnedFd;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
@@ -22,7 +22,7 @@ use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
 use std::time::Duration;
 
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::{Bytes, BytesMut};
 use futures::FutureExt;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Sleep;
@@ -33,8 +33,8 @@ use super::close::CloseReason;
 use super::context::Context;
 use super::reply::{self, ReplyPlan};
 use super::shared::{
-    lock, After, CallKind, Delivery, Outgoing, PendingCall, Received, Shared, ANSWER, ASK, COMMAND, ERROR, ERROR_CODE,
-    ERROR_DESCRIPTION,
+    lock, After, CallKind, Delivery, Frame, Outgoing, PendingCall, Received, Shared, ANSWER, ASK, COMMAND, ERROR,
+    ERROR_CODE, ERROR_DESCRIPTION,
 };
 use super::switch::SwitchedStream;
 use super::tags::parse_tag;
@@ -43,14 +43,19 @@ use super::transport::Transport;
 use super::unix_fd::MAX_FDS_PER_MESSAGE;
 use super::{BoxFuture, Reply, Responder};
 use crate::command::RemoteError;
-use crate::wire::{AmpBox, AmpCodec, Lossy, ProtocolError};
+use crate::wire::{AmpBox, AmpCodec, Lossy, OutBuf, ProtocolError};
 
 /// Rounds of read/write work per poll before yielding to other tasks.
 const ROUNDS_PER_POLL: usize = 32;
-/// Free space kept in the read buffer before each read.
+/// Free space kept in the read buffer before each read, at first: an idle
+/// connection holds no more than this.
+const FIRST_READ_CHUNK: usize = 4 * 1024;
+/// The most free space kept before a read, once reads keep filling it.
 const READ_CHUNK: usize = 64 * 1024;
 /// Received descriptors allowed to wait for the box that claims them.
 const MAX_WAITING_FDS: usize = 1024;
+/// Most slices handed to one vectored write.
+const MAX_IO_SLICES: usize = 64;
 /// Longest wait for the last writes and the shutdown when closing.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
 
@@ -91,6 +96,9 @@ pub(crate) struct Driver {
     rx: mpsc::Receiver<Outgoing>,
 
     rbuf: BytesMut,
+    /// Free space to have before a read; doubles (up to [`READ_CHUNK`])
+    /// whenever a read fills all there was.
+    read_chunk: usize,
     codec: AmpCodec,
     reading: ReadState,
     first_byte_seen: bool,
@@ -104,7 +112,7 @@ pub(crate) struct Driver {
     /// Receive ordinal of `fd_bucket[0]`.
     next_fd_in: u64,
 
-    wbuf: BytesMut,
+    wbuf: OutBuf,
     /// Bytes written so far: the stream offset of `wbuf[0]`.
     written: u64,
     /// Descriptors to send with the byte at a stream offset.
@@ -143,7 +151,8 @@ impl Driver {
             base_cx,
             io: Some(io),
             rx,
-            rbuf: BytesMut::with_capacity(READ_CHUNK),
+            rbuf: BytesMut::new(),
+            read_chunk: FIRST_READ_CHUNK,
             codec,
             reading: ReadState::Open,
             first_byte_seen: false,
@@ -151,7 +160,7 @@ impl Driver {
             unattributed_fds: Vec::new(),
             fd_bucket: VecDeque::new(),
             next_fd_in: 0,
-            wbuf: BytesMut::new(),
+            wbuf: OutBuf::default(),
             written: 0,
             fd_marks: VecDeque::new(),
             actions: VecDeque::new(),
@@ -305,8 +314,12 @@ impl Driver {
         if !out.fds.is_empty() {
             self.fd_marks.push_back((start, out.fds));
         }
-        self.wbuf.extend_from_slice(&out.bytes);
-        let end = start + out.bytes.len() as u64;
+        match &out.frame {
+            Frame::Empty => {}
+            Frame::Raw(bytes) => self.wbuf.put_bytes(bytes),
+            Frame::Box(b) => b.write_validated(&mut self.wbuf),
+        }
+        let end = self.end_offset();
         match out.after {
             After::Nothing => {}
             After::PauseWrites => self.paused = true,
@@ -324,7 +337,7 @@ impl Driver {
     /// Queues an answer made inside this task.
     fn push_local(&mut self, out: Outgoing) {
         if self.paused || !self.held.is_empty() {
-            self.held_bytes += out.bytes.len();
+            self.held_bytes += out.len();
             self.held.push_back(out);
         } else {
             self.append(out);
@@ -333,7 +346,7 @@ impl Driver {
 
     fn flush_held(&mut self) {
         while let Some(out) = self.held.pop_front() {
-            self.held_bytes -= out.bytes.len();
+            self.held_bytes -= out.len();
             self.append(out);
         }
     }
@@ -345,7 +358,7 @@ impl Driver {
         }
         let mut progress = false;
         while let Some(out) = self.held.pop_front() {
-            self.held_bytes -= out.bytes.len();
+            self.held_bytes -= out.len();
             self.append(out);
             progress = true;
             if self.paused {
@@ -377,7 +390,7 @@ impl Driver {
                     let n = fds.len().min(MAX_FDS_PER_MESSAGE);
                     // Descriptors ride on one byte, so the reader knows
                     // which box they came with.
-                    match io.poll_write_fds(cx, &self.wbuf[..1], &fds[..n]) {
+                    match io.poll_write_fds(cx, &self.wbuf.front()[..1], &fds[..n]) {
                         Poll::Ready(Ok(k)) => {
                             fds.drain(..n);
                             if fds.is_empty() {
@@ -392,7 +405,9 @@ impl Driver {
                 }
                 mark => {
                     let limit = mark.map_or(self.wbuf.len(), |(at, _)| (*at - self.written) as usize);
-                    io.poll_write(cx, &self.wbuf[..limit])
+                    let mut slices = [IoSlice::new(&[]); MAX_IO_SLICES];
+                    let n = self.wbuf.io_slices(&mut slices, limit);
+                    io.poll_write_vectored(cx, &slices[..n])
                 }
             };
             match result {
@@ -408,9 +423,9 @@ impl Driver {
                 Poll::Pending => return Ok(progress),
             }
         }
-        if self.wbuf.capacity() > 4 * self.shared.config.write_batch_bytes.max(READ_CHUNK) {
-            // One huge box passed through: give the memory back.
-            self.wbuf = BytesMut::new();
+        if self.wbuf.is_empty() {
+            // A burst of small boxes passed through: give the memory back.
+            self.wbuf.release_above(4 * self.shared.config.write_batch_bytes.max(READ_CHUNK));
         }
         if self.needs_flush {
             match io.poll_flush(cx) {
@@ -483,9 +498,10 @@ impl Driver {
             if self.held_bytes > self.held_limit() {
                 return Err(Event::Close(CloseReason::Backlog));
             }
-            if self.rbuf.capacity() - self.rbuf.len() < READ_CHUNK / 16 {
-                self.rbuf.reserve(READ_CHUNK);
+            if self.rbuf.capacity() - self.rbuf.len() < self.read_chunk / 16 {
+                self.rbuf.reserve(self.read_chunk);
             }
+            let spare = self.rbuf.capacity() - self.rbuf.len();
             let Some(io) = self.io.as_mut() else { return Ok(progress) };
             match io.poll_read_buf(cx, &mut self.rbuf, &mut self.read_fds) {
                 Poll::Pending => return Ok(progress),
@@ -502,8 +518,12 @@ impl Driver {
                         }
                     };
                 }
-                Poll::Ready(Ok(_)) => {
+                Poll::Ready(Ok(n)) => {
                     progress = true;
+                    if n == spare && self.read_chunk < READ_CHUNK {
+                        // More was waiting: read in bigger pieces from now on.
+                        self.read_chunk *= 2;
+                    }
                     self.unattributed_fds.append(&mut self.read_fds);
                     if self.fd_bucket.len() + self.unattributed_fds.len() > MAX_WAITING_FDS {
                         return Err(Event::Close(CloseReason::Io(format!(
@@ -546,7 +566,7 @@ impl Driver {
         self.written = 0;
         self.flushed = 0;
         self.needs_flush = false;
-        self.append(Outgoing { bytes: reply, fds: Vec::new(), after: After::Close(CloseReason::NotAmp) });
+        self.append(Outgoing { frame: Frame::Raw(reply), fds: Vec::new(), after: After::Close(CloseReason::NotAmp) });
         None
     }
 
@@ -707,16 +727,16 @@ impl Driver {
         };
         if let Some(description) = refusal {
             tracing::info!(description, "refusing the peer's StartTLS");
-            self.push_local(Outgoing::plain(reply::error_box(&tag, b"TLS_ERROR", description.as_bytes())));
+            self.push_local(Outgoing::boxed(reply::error_box(&tag, b"TLS_ERROR", description.as_bytes())));
             return;
         }
         let Some(role) = self.shared.config.start_tls.clone() else { return };
         tracing::debug!("answering StartTLS, then starting TLS");
         let mut answer = AmpBox::with_capacity(1);
         answer.insert(ANSWER, tag);
-        let bytes = answer.serialize().unwrap_or_else(|e| unreachable!("a tag always fits: {e}"));
         self.flush_held();
-        self.append(Outgoing { bytes, fds: Vec::new(), after: After::UpgradeTls(role) });
+        // A received tag is a valid value: the box needs no check.
+        self.append(Outgoing { frame: Frame::Box(answer), fds: Vec::new(), after: After::UpgradeTls(role) });
         self.paused = true;
         self.reading = ReadState::Stopped;
     }

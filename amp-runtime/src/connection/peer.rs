@@ -12,7 +12,7 @@ use tokio_rustls::rustls::pki_types::CertificateDer;
 
 use super::close::CloseReason;
 use super::context::Context;
-use super::shared::{lock, After, CallKind, Delivery, Outgoing, Received, Shared, ANSWER, ASK, COMMAND};
+use super::shared::{lock, After, CallKind, Delivery, Frame, Outgoing, Received, Shared, ANSWER, ASK, COMMAND};
 use super::switch::SwitchedStream;
 use super::tags::format_tag;
 use super::tls::{StartTlsError, TlsRole, START_TLS_COMMAND};
@@ -147,11 +147,11 @@ impl Peer {
         let shared = self.shared().map_err(widen)?;
         let write = |out: &mut AmpBox, acx: &mut ArgContext| args.write_fields(out, acx);
         if !C::REQUIRES_ANSWER {
-            request(shared, C::NAME.as_bytes(), write, Expect::Nothing).await.map_err(widen)?;
+            request(shared, static_name(C::NAME), write, Expect::Nothing).await.map_err(widen)?;
             return C::Response::read_fields(&AmpBox::new(), &mut ArgContext::new()).map_err(CallError::Decode);
         }
         let pending =
-            request(shared, C::NAME.as_bytes(), write, Expect::Answer(CallKind::Plain)).await.map_err(widen)?;
+            request(shared, static_name(C::NAME), write, Expect::Answer(CallKind::Plain)).await.map_err(widen)?;
         let Some(pending) = pending else { unreachable!("a call awaiting an answer is registered") };
         let mut received = pending.wait(timeout).await.map_err(widen)?;
         let mut acx = decode_context(&mut received);
@@ -167,7 +167,7 @@ impl Peer {
     pub async fn send<C: Command>(&self, args: impl Borrow<C::Arguments>) -> Result<(), CallError<NoError>> {
         let args = args.borrow();
         let shared = self.shared()?;
-        request(shared, C::NAME.as_bytes(), |out, acx| args.write_fields(out, acx), Expect::Nothing).await?;
+        request(shared, static_name(C::NAME), |out, acx| args.write_fields(out, acx), Expect::Nothing).await?;
         Ok(())
     }
 
@@ -213,7 +213,8 @@ impl Peer {
         F: Fn(&mut AmpBox, &mut ArgContext) -> Result<(), EncodeError>,
     {
         let shared = self.shared()?;
-        let pending = request(shared, command.as_ref(), write, Expect::Answer(CallKind::Plain)).await?;
+        let pending =
+            request(shared, Bytes::copy_from_slice(command.as_ref()), write, Expect::Answer(CallKind::Plain)).await?;
         let Some(pending) = pending else { unreachable!("a call awaiting an answer is registered") };
         let mut received = pending.wait(timeout).await?;
         let context = decode_context(&mut received);
@@ -237,7 +238,7 @@ impl Peer {
         F: Fn(&mut AmpBox, &mut ArgContext) -> Result<(), EncodeError>,
     {
         let shared = self.shared()?;
-        request(shared, command.as_ref(), write, Expect::Nothing).await?;
+        request(shared, Bytes::copy_from_slice(command.as_ref()), write, Expect::Nothing).await?;
         Ok(())
     }
 
@@ -260,7 +261,7 @@ impl Peer {
         }
         let outcome = async {
             let expect = Expect::Answer(CallKind::StartTls(role));
-            let pending = request(shared, START_TLS_COMMAND.as_bytes(), |_, _| Ok(()), expect).await?;
+            let pending = request(shared, static_name(START_TLS_COMMAND), |_, _| Ok(()), expect).await?;
             let Some(pending) = pending else { unreachable!("a call awaiting an answer is registered") };
             let received = pending.wait(shared.config.default_timeout).await?;
             match received.outcome {
@@ -287,7 +288,7 @@ impl Peer {
     ) -> Result<(C::Response, SwitchedStream), CallError<C::Error>> {
         let args = args.borrow();
         let write = |out: &mut AmpBox, acx: &mut ArgContext| args.write_fields(out, acx);
-        let (answer, mut context, stream) = self.switch_inner(C::NAME.as_bytes(), write).await?;
+        let (answer, mut context, stream) = self.switch_inner(static_name(C::NAME), write).await?;
         let response = C::Response::read_fields(&answer, &mut context).map_err(CallError::Decode)?;
         Ok((response, stream))
     }
@@ -298,15 +299,17 @@ impl Peer {
         command: impl AsRef<[u8]>,
         args: AmpBox,
     ) -> Result<(AmpBox, SwitchedStream), CallError<NoError>> {
-        let (mut answer, _, stream) =
-            self.switch_inner(command.as_ref(), |out, _| copy_into(out, &args)).await.map_err(widen)?;
+        let (mut answer, _, stream) = self
+            .switch_inner(Bytes::copy_from_slice(command.as_ref()), |out, _| copy_into(out, &args))
+            .await
+            .map_err(widen)?;
         answer.remove(ANSWER);
         Ok((answer, stream))
     }
 
     async fn switch_inner<E: crate::command::CommandError, F>(
         &self,
-        command: &[u8],
+        command: Bytes,
         write: F,
     ) -> Result<(AmpBox, ArgContext, SwitchedStream), CallError<E>>
     where
@@ -328,7 +331,7 @@ impl Peer {
     pub async fn flush(&self) -> Result<(), CallError<NoError>> {
         let shared = self.shared()?;
         let (tx, rx) = oneshot::channel();
-        let out = Outgoing { bytes: Bytes::new(), fds: Vec::new(), after: After::Flushed(tx) };
+        let out = Outgoing::action(After::Flushed(tx));
         shared.tx.send(out).await.map_err(|_| shared.lost())?;
         rx.await.map_err(|_| shared.lost())
     }
@@ -431,6 +434,11 @@ impl fmt::Debug for Peer {
     }
 }
 
+/// A command name known at compile time, as a key that costs no copy.
+fn static_name(name: &'static str) -> Bytes {
+    Bytes::from_static(name.as_bytes())
+}
+
 fn copy_into(out: &mut AmpBox, args: &AmpBox) -> Result<(), EncodeError> {
     *out = args.clone();
     Ok(())
@@ -445,7 +453,7 @@ fn copy_into(out: &mut AmpBox, args: &AmpBox) -> Result<(), EncodeError> {
 /// encoded once, with no lock).
 async fn request<F>(
     shared: &Arc<Shared>,
-    command: &[u8],
+    command: Bytes,
     write: F,
     expect: Expect,
 ) -> Result<Option<Pending>, CallError<NoError>>
@@ -474,7 +482,7 @@ where
         fds = again.fds_out;
         ordinal_lock = Some(ordinal);
     }
-    body.insert(COMMAND, Bytes::copy_from_slice(command));
+    body.insert(COMMAND, command);
     if let Err(e) = body.validate() {
         if let Some(mut ordinal) = ordinal_lock {
             *ordinal -= fds.len() as u64;
@@ -497,18 +505,20 @@ where
         }
     };
     if awaiting {
+        // Checked above; a tag is at most 16 bytes, so the box stays valid.
         body.insert(ASK, format_tag(tag));
     }
-    let bytes = match body.serialize() {
-        Ok(bytes) => bytes,
+    // Fields are only evaluated when the event is enabled.
+    tracing::trace!(command = %Lossy(body.get(COMMAND).map_or_else(Vec::new, |c| c.to_vec())), tag, awaiting, "call sent");
+    let frame = match Frame::of_box(body) {
+        Ok(frame) => frame,
         Err(e) => {
             // Checked above; only the short tag was added since.
             shared.cancel(tag);
             return Err(CallError::Encode(e));
         }
     };
-    tracing::trace!(command = %Lossy(command.to_vec()), tag, awaiting, "call sent");
-    permit.send(Outgoing { bytes, fds, after });
+    permit.send(Outgoing { frame, fds, after });
     drop(ordinal_lock);
     Ok(rx.map(|rx| Pending { shared: shared.clone(), tag, rx, done: false }))
 }

@@ -4,12 +4,12 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 
 use super::bytes_repr::unhandled_description;
 use super::close::CloseReason;
 use super::context::{Context, ReplyEncoder};
-use super::shared::{After, Outgoing, Shared, ANSWER, ERROR, ERROR_CODE, ERROR_DESCRIPTION};
+use super::shared::{After, Frame, Outgoing, Shared, ANSWER, ERROR, ERROR_CODE, ERROR_DESCRIPTION};
 use super::Reply;
 use crate::types::ArgContext;
 use crate::wire::{AmpBox, Lossy, MAX_VALUE_LEN};
@@ -53,7 +53,7 @@ pub(crate) fn plan(shared: &Shared, cx: &Context, command: &[u8], ask: Option<&B
                 tracing::warn!(command = %name, code = %Lossy(e.code.to_vec()), description = %e.description,
                     "fatal error for a call without _ask: closing the connection");
                 let reason = CloseReason::FatalError { code: String::from_utf8_lossy(&e.code).into_owned() };
-                ReplyPlan::Send(Outgoing { bytes: Bytes::new(), fds: Vec::new(), after: After::Close(reason) })
+                ReplyPlan::Send(Outgoing::action(After::Close(reason)))
             }
             Reply::Error(e) => {
                 tracing::warn!(command = %name, code = %Lossy(e.code.to_vec()), description = %e.description,
@@ -78,10 +78,10 @@ pub(crate) fn plan(shared: &Shared, cx: &Context, command: &[u8], ask: Option<&B
                 return ReplyPlan::WithFds { encoder, tag: tag.clone(), after };
             }
             answer.insert(ANSWER, tag.clone());
-            match answer.serialize() {
-                Ok(bytes) => {
+            match Frame::of_box(answer) {
+                Ok(frame) => {
                     tracing::trace!(command = %name, tag = %Lossy(tag.to_vec()), "answered");
-                    ReplyPlan::Send(Outgoing { bytes, fds: Vec::new(), after })
+                    ReplyPlan::Send(Outgoing { frame, fds: Vec::new(), after })
                 }
                 Err(e) => {
                     let why = format!("cannot encode the answer of {name}: {e}");
@@ -99,34 +99,34 @@ pub(crate) fn plan(shared: &Shared, cx: &Context, command: &[u8], ask: Option<&B
             };
             let code =
                 if e.code.is_empty() || e.code.len() > MAX_VALUE_LEN { Bytes::from_static(b"UNKNOWN") } else { e.code };
-            ReplyPlan::Send(Outgoing { bytes: error_box(tag, &code, e.description.as_bytes()), fds: Vec::new(), after })
+            let frame = Frame::Box(error_box(tag, &code, e.description.as_bytes()));
+            ReplyPlan::Send(Outgoing { frame, fds: Vec::new(), after })
         }
         Reply::Unhandled => {
             tracing::debug!(command = %name, "answering UNHANDLED");
             let description = unhandled_description(command);
-            ReplyPlan::Send(Outgoing::plain(error_box(tag, b"UNHANDLED", description.as_bytes())))
+            ReplyPlan::Send(Outgoing::boxed(error_box(tag, b"UNHANDLED", description.as_bytes())))
         }
         Reply::Failed(why) => {
             let keep = shared.config.keep_connection_on_undeclared_failure;
             tracing::error!(command = %name, error = %why, keep_connection = keep,
                 "handler failed in an undeclared way: answering UNKNOWN");
             let after = if keep { After::Nothing } else { After::Close(CloseReason::UndeclaredFailure) };
-            ReplyPlan::Send(Outgoing { bytes: error_box(tag, b"UNKNOWN", b"Unknown Error"), fds: Vec::new(), after })
+            let frame = Frame::Box(error_box(tag, b"UNKNOWN", b"Unknown Error"));
+            ReplyPlan::Send(Outgoing { frame, fds: Vec::new(), after })
         }
     }
 }
 
-/// `_error`, `_error_code`, `_error_description` (cut to fit one value).
-pub(crate) fn error_box(tag: &Bytes, code: &[u8], description: &[u8]) -> Bytes {
+/// `_error`, `_error_code`, `_error_description` (cut to fit one value):
+/// a valid box, as every key is short and every value fits.
+pub(crate) fn error_box(tag: &Bytes, code: &[u8], description: &[u8]) -> AmpBox {
     let description = &description[..description.len().min(MAX_VALUE_LEN)];
     let mut b = AmpBox::with_capacity(3);
     b.insert(ERROR, tag.clone());
     b.insert(ERROR_CODE, Bytes::copy_from_slice(code));
     b.insert(ERROR_DESCRIPTION, Bytes::copy_from_slice(description));
-    let mut out = BytesMut::with_capacity(b.encoded_len());
-    // Every key is short and every value was cut to fit: this cannot fail.
-    b.serialize_into(&mut out).unwrap_or_else(|e| unreachable!("error box always fits: {e}"));
-    out.freeze()
+    b
 }
 
 /// Sends a planned reply from a handler task (waiting for room in the send
@@ -152,10 +152,10 @@ pub(crate) async fn send(shared: &Arc<Shared>, cx: &Context, command: &[u8], pla
             let out = match encoder(&mut acx) {
                 Ok(mut answer) => {
                     answer.insert(ANSWER, tag.clone());
-                    match answer.serialize() {
-                        Ok(bytes) => {
+                    match Frame::of_box(answer) {
+                        Ok(frame) => {
                             *ordinal += acx.fds_out.len() as u64;
-                            Some(Outgoing { bytes, fds: std::mem::take(&mut acx.fds_out), after })
+                            Some(Outgoing { frame, fds: std::mem::take(&mut acx.fds_out), after })
                         }
                         Err(e) => fail(shared, cx, command, &tag, e.to_string()),
                     }

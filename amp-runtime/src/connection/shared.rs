@@ -15,9 +15,10 @@ use super::close::CloseReason;
 use super::config::ConnectionConfig;
 use super::context::{PeerAddr, StateMap};
 use super::switch::SwitchedStream;
+use super::tags::TagHash;
 use super::tls::{TlsRole, TlsState};
 use crate::command::{CallError, NoError, RemoteError};
-use crate::wire::AmpBox;
+use crate::wire::{AmpBox, EncodeError};
 
 /// Box keys of the request/response layer.
 pub(crate) const COMMAND: &str = "_command";
@@ -33,10 +34,41 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// One box (or several, already serialized) for the connection to write.
+/// What the connection writes for one [`Outgoing`].
+pub(crate) enum Frame {
+    /// Nothing: only the action matters.
+    Empty,
+    /// Bytes as they are: a serialized box, or a reply to a peer that does
+    /// not speak AMP.
+    Raw(Bytes),
+    /// A box, already checked with [`AmpBox::validate`]. The connection
+    /// serializes it straight into its write buffer, large values by
+    /// reference.
+    Box(AmpBox),
+}
+
+/// Boxes at least this long go to the connection whole, so their large
+/// values are written by reference; smaller ones are serialized first.
+const WHOLE_BOX: usize = 4096;
+
+impl Frame {
+    /// The frame for a box, checked against AMP's limits. A small box is
+    /// serialized here, in the task that built it: its parts are freed where
+    /// they were allocated (a free from another thread costs more) and the
+    /// connection's task, which every call goes through, does less.
+    pub(crate) fn of_box(b: AmpBox) -> Result<Frame, EncodeError> {
+        if b.stored_len() < WHOLE_BOX {
+            Ok(Frame::Raw(b.serialize()?))
+        } else {
+            b.validate()?;
+            Ok(Frame::Box(b))
+        }
+    }
+}
+
+/// One box (or raw bytes) for the connection to write.
 pub(crate) struct Outgoing {
-    /// The wire bytes.
-    pub(crate) bytes: Bytes,
+    pub(crate) frame: Frame,
     /// Descriptors to pass with the first byte (Unix sockets only).
     pub(crate) fds: Vec<OwnedFd>,
     /// What to do once the bytes are written.
@@ -44,8 +76,24 @@ pub(crate) struct Outgoing {
 }
 
 impl Outgoing {
-    pub(crate) fn plain(bytes: Bytes) -> Self {
-        Outgoing { bytes, fds: Vec::new(), after: After::Nothing }
+    /// A checked box with nothing to do after it.
+    pub(crate) fn boxed(b: AmpBox) -> Self {
+        Outgoing { frame: Frame::Box(b), fds: Vec::new(), after: After::Nothing }
+    }
+
+    /// Just an action, once everything before it is written.
+    pub(crate) fn action(after: After) -> Self {
+        Outgoing { frame: Frame::Empty, fds: Vec::new(), after }
+    }
+
+    /// Bytes the frame takes on the wire (at most; exact for boxes built
+    /// with `insert`). The same on every call, for queue accounting.
+    pub(crate) fn len(&self) -> usize {
+        match &self.frame {
+            Frame::Empty => 0,
+            Frame::Raw(bytes) => bytes.len(),
+            Frame::Box(b) => b.stored_len(),
+        }
     }
 }
 
@@ -96,7 +144,7 @@ pub(crate) struct PendingCall {
 pub(crate) struct Calls {
     /// The last tag number used (Twisted's `_counter`).
     pub(crate) last_tag: u64,
-    pub(crate) pending: HashMap<u64, PendingCall>,
+    pub(crate) pending: HashMap<u64, PendingCall, TagHash>,
     /// Set once the connection has ended.
     pub(crate) closed: Option<CloseReason>,
     /// Set when no new calls are accepted (closing, draining, peer gone).
@@ -239,7 +287,7 @@ impl Shared {
             }
             match fail_pending {
                 Some(_) => std::mem::take(&mut calls.pending),
-                None => HashMap::new(),
+                None => HashMap::default(),
             }
         };
         if let Some(reason) = fail_pending {

@@ -54,10 +54,15 @@ impl Transport {
         }
     }
 
-    pub(crate) fn poll_write(&mut self, cx: &mut Context<'_>, data: &[u8]) -> Poll<io::Result<usize>> {
+    /// Writes from several buffers in one go where the stream can.
+    pub(crate) fn poll_write_vectored(
+        &mut self,
+        cx: &mut Context<'_>,
+        data: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
         match self {
-            Transport::Stream(s) => Pin::new(s).poll_write(cx, data),
-            Transport::Unix(s) => Pin::new(s).poll_write(cx, data),
+            Transport::Stream(s) => Pin::new(s).poll_write_vectored(cx, data),
+            Transport::Unix(s) => Pin::new(s).poll_write_vectored(cx, data),
         }
     }
 

@@ -27,12 +27,18 @@ use std::io;
 use std::path::Path;
 use std::sync::Arc;
 
-use tokio::net::{TcpListener, ToSocketAddrs, UnixListener};
+use tokio::net::{TcpListener, TcpSocket, ToSocketAddrs, UnixListener};
 
 use crate::connection::{BoxFuture, ConnectionConfig, Context, Peer, Responder};
 
 /// The address servers bind by default: loopback only.
 pub const DEFAULT_HOST: &str = "127.0.0.1";
+
+/// The default TCP listen queue: connections the kernel completes before
+/// the server accepts them. std's 128 overflows when many clients connect at
+/// once, and an overflowed client may think it is connected while the
+/// server never sees it.
+pub const DEFAULT_BACKLOG: u32 = 1024;
 
 type Init = Arc<dyn Fn(&Context) + Send + Sync>;
 type OnConnect = Arc<dyn Fn(Peer) -> BoxFuture<'static, ()> + Send + Sync>;
@@ -77,16 +83,26 @@ impl Server {
 
 /// Options of a server: the configuration of its connections, a state
 /// initializer and a hook run for each new connection.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct ServerBuilder {
     config: ConnectionConfig,
+    backlog: u32,
     init: Option<Init>,
     on_connect: Option<OnConnect>,
 }
 
+impl Default for ServerBuilder {
+    fn default() -> Self {
+        ServerBuilder { config: ConnectionConfig::default(), backlog: DEFAULT_BACKLOG, init: None, on_connect: None }
+    }
+}
+
 impl std::fmt::Debug for ServerBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ServerBuilder").field("config", &self.config).finish_non_exhaustive()
+        f.debug_struct("ServerBuilder")
+            .field("config", &self.config)
+            .field("backlog", &self.backlog)
+            .finish_non_exhaustive()
     }
 }
 
@@ -94,6 +110,14 @@ impl ServerBuilder {
     /// Sets the configuration of every connection.
     pub fn config(mut self, config: ConnectionConfig) -> Self {
         self.config = config;
+        self
+    }
+
+    /// Sets the TCP listen queue length ([`DEFAULT_BACKLOG`] by default; the
+    /// kernel caps it at `net.core.somaxconn`). Used by
+    /// [`bind_tcp`](ServerBuilder::bind_tcp).
+    pub fn backlog(mut self, backlog: u32) -> Self {
+        self.backlog = backlog;
         self
     }
 
@@ -115,9 +139,10 @@ impl ServerBuilder {
         self
     }
 
-    /// Binds a TCP address and serves it.
+    /// Binds a TCP address (the first of its resolved addresses that binds)
+    /// with the builder's listen queue, and serves it.
     pub async fn bind_tcp<R: Responder>(self, addr: impl ToSocketAddrs, responder: R) -> io::Result<ServerHandle> {
-        let listener = TcpListener::bind(addr).await?;
+        let listener = listen_tcp(addr, self.backlog).await?;
         self.serve_tcp(listener, responder)
     }
 
@@ -136,4 +161,20 @@ impl ServerBuilder {
     pub fn serve_unix<R: Responder>(self, listener: UnixListener, responder: R) -> ServerHandle {
         handle::serve(self, handle::Listener::UnixUnowned(listener), Arc::new(responder))
     }
+}
+
+/// Binds and listens like `TcpListener::bind`, with a chosen listen queue.
+async fn listen_tcp(addr: impl ToSocketAddrs, backlog: u32) -> io::Result<TcpListener> {
+    let mut last_error = None;
+    for addr in tokio::net::lookup_host(addr).await? {
+        let socket = if addr.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
+        // As std does for listeners: a restarted server can bind at once.
+        socket.set_reuseaddr(true)?;
+        match socket.bind(addr).and_then(|()| socket.listen(backlog)) {
+            Ok(listener) => return Ok(listener),
+            Err(e) => last_error = Some(e),
+        }
+    }
+    Err(last_error
+        .unwrap_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the address resolved to no socket address")))
 }

@@ -64,6 +64,18 @@ pub trait ArgumentType {
     /// Writes `value` under `name` (and any keys the type derives from it).
     fn to_box(name: &str, value: &Self::Value, out: &mut AmpBox, cx: &mut ArgContext) -> Result<(), EncodeError>;
 
+    /// [`to_box`](ArgumentType::to_box) under a name fixed at compile time,
+    /// as generated code writes fields: the key can go into the box without
+    /// a copy. The default calls `to_box`.
+    fn to_box_static(
+        name: &'static str,
+        value: &Self::Value,
+        out: &mut AmpBox,
+        cx: &mut ArgContext,
+    ) -> Result<(), EncodeError> {
+        Self::to_box(name, value, out, cx)
+    }
+
     /// Reads the argument stored under `name`: `Ok(None)` when it is absent.
     fn from_box(name: &str, input: &AmpBox, cx: &mut ArgContext) -> Result<Option<Self::Value>, DecodeError>;
 }
@@ -76,6 +88,15 @@ pub trait StringArgument {
     /// Appends the wire form of `value` to `out`; `Err` holds the reason.
     fn to_string(value: &Self::Value, out: &mut BytesMut) -> Result<(), std::string::String>;
 
+    /// The wire form of `value` as one buffer. The default writes
+    /// [`to_string`](StringArgument::to_string) into a new one; a type whose
+    /// value already is its wire form returns it without a copy.
+    fn to_bytes(value: &Self::Value) -> Result<Bytes, std::string::String> {
+        let mut buf = BytesMut::new();
+        Self::to_string(value, &mut buf)?;
+        Ok(buf.freeze())
+    }
+
     /// Parses the wire form.
     fn from_string(input: Bytes) -> Result<Self::Value, DecodeErrorKind>;
 }
@@ -84,12 +105,19 @@ impl<T: StringArgument> ArgumentType for T {
     type Value = T::Value;
 
     fn to_box(name: &str, value: &T::Value, out: &mut AmpBox, _cx: &mut ArgContext) -> Result<(), EncodeError> {
-        let mut buf = BytesMut::new();
-        T::to_string(value, &mut buf).map_err(|reason| EncodeError::Invalid { key: name.into(), reason })?;
-        if buf.len() > MAX_VALUE_LEN {
-            return Err(EncodeError::ValueTooLong { key: name.into(), len: buf.len() });
-        }
-        out.insert(Bytes::copy_from_slice(name.as_bytes()), buf.freeze());
+        let wire = string_value::<T>(name, value)?;
+        out.insert(Bytes::copy_from_slice(name.as_bytes()), wire);
+        Ok(())
+    }
+
+    fn to_box_static(
+        name: &'static str,
+        value: &T::Value,
+        out: &mut AmpBox,
+        _cx: &mut ArgContext,
+    ) -> Result<(), EncodeError> {
+        let wire = string_value::<T>(name, value)?;
+        out.insert(Bytes::from_static(name.as_bytes()), wire);
         Ok(())
     }
 
@@ -99,6 +127,15 @@ impl<T: StringArgument> ArgumentType for T {
             Some(raw) => T::from_string(raw.clone()).map(Some).map_err(|kind| DecodeError::new(name, kind)),
         }
     }
+}
+
+/// The checked wire form of a string argument's value.
+fn string_value<T: StringArgument>(name: &str, value: &T::Value) -> Result<Bytes, EncodeError> {
+    let wire = T::to_bytes(value).map_err(|reason| EncodeError::Invalid { key: name.into(), reason })?;
+    if wire.len() > MAX_VALUE_LEN {
+        return Err(EncodeError::ValueTooLong { key: name.into(), len: wire.len() });
+    }
+    Ok(wire)
 }
 
 /// A struct whose fields are the arguments of a box: a command's arguments or

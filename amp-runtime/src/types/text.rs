@@ -21,6 +21,11 @@ impl StringArgument for String {
         Ok(())
     }
 
+    /// The value itself: sending it copies nothing.
+    fn to_bytes(value: &Bytes) -> Result<Bytes, std::string::String> {
+        Ok(value.clone())
+    }
+
     fn from_string(input: Bytes) -> Result<Bytes, DecodeErrorKind> {
         Ok(input)
     }

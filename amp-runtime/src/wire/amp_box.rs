@@ -4,6 +4,7 @@ use bytes::{Bytes, BytesMut};
 
 use super::error::EncodeError;
 use super::limits::{MAX_KEY_LEN, MAX_VALUE_LEN};
+use super::out_buf::OutBuf;
 
 /// One AMP box: ordered key/value pairs of bytes.
 ///
@@ -133,6 +134,23 @@ impl AmpBox {
         Ok(Bytes::from(out))
     }
 
+    /// Appends the wire form to a connection's outgoing bytes, large values
+    /// by reference. The caller has checked the box with
+    /// [`validate`](AmpBox::validate).
+    pub(crate) fn write_validated(&self, out: &mut OutBuf) {
+        debug_assert!(self.validate().is_ok(), "writing an unchecked box");
+        let (mut stack, mut heap) = ([0u32; STACK_ORDER], Vec::new());
+        let order = self.write_order(&mut stack, &mut heap);
+        self.write(order, out);
+    }
+
+    /// Wire length of the box if it holds no repeated key (a box built with
+    /// [`insert`](AmpBox::insert)); more than that otherwise. Cheaper than
+    /// [`encoded_len`](AmpBox::encoded_len).
+    pub(crate) fn stored_len(&self) -> usize {
+        self.pairs.iter().map(|(k, v)| 4 + k.len() + v.len()).sum::<usize>() + 2
+    }
+
     /// The indices of the pairs to write, in writing order: sorted by key,
     /// one per key (the last, as on lookup).
     ///
@@ -206,7 +224,7 @@ impl AmpBox {
             out.put(&(k.len() as u16).to_be_bytes());
             out.put(k);
             out.put(&(v.len() as u16).to_be_bytes());
-            out.put(v);
+            out.put_value(v);
         }
         out.put(&[0, 0]);
     }
@@ -233,9 +251,27 @@ fn key_prefix(key: &[u8]) -> u64 {
     }
 }
 
-/// Where [`AmpBox::write`] appends: a fresh `Vec` or a codec's buffer.
+/// Where [`AmpBox::write`] appends: a fresh `Vec`, a codec's buffer, or a
+/// connection's [`OutBuf`].
 trait Sink {
     fn put(&mut self, bytes: &[u8]);
+
+    #[inline]
+    fn put_value(&mut self, value: &Bytes) {
+        self.put(value);
+    }
+}
+
+impl Sink for OutBuf {
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) {
+        self.put_slice(bytes);
+    }
+
+    #[inline]
+    fn put_value(&mut self, value: &Bytes) {
+        self.put_bytes(value);
+    }
 }
 
 impl Sink for Vec<u8> {

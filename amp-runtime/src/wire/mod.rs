@@ -7,8 +7,10 @@ mod amp_box;
 mod codec;
 mod error;
 mod limits;
+mod out_buf;
 
 pub use amp_box::AmpBox;
 pub use codec::AmpCodec;
 pub use error::{EncodeError, Lossy, ProtocolError};
 pub use limits::{Limits, MAX_KEY_LEN, MAX_VALUE_LEN};
+pub(crate) use out_buf::OutBuf;

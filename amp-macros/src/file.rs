@@ -1,6 +1,6 @@
 //! Schema files read at compile time: path resolution against
 //! `CARGO_MANIFEST_DIR` (absolute paths are refused), reading, parsing with
-//! the one schema parser (`amp_schema::parse`), and the `include_bytes!` that
+//! the one schema parser (`amp_schema::parse_lenient`), and the `include_bytes!` that
 //! makes an edit of the file rebuild the crate.
 
 use std::path::{Path, PathBuf};
@@ -77,16 +77,14 @@ pub fn read(cx: &Ctxt, lit: &LitStr) -> Option<SchemaFile> {
     }
 }
 
-/// Parses and validates `file` (`amp_schema::parse` does both); every
-/// problem goes to `cx` with its `file:line:col` and excerpt.
+/// Parses and validates `file` (`amp_schema::parse_lenient` does both);
+/// every problem goes to `cx` with its `file:line:col` and excerpt. The model
+/// comes back even when it has problems (not after a TOML syntax error), so
+/// the items of the file are still generated and uses of them add no errors.
 pub fn parse(cx: &Ctxt, file: &SchemaFile) -> Option<amp_schema::Schema> {
-    match amp_schema::parse(&file.text) {
-        Ok(schema) => Some(schema),
-        Err(errors) => {
-            for e in errors {
-                cx.error(file.lit_span, file.render(e.span, e.message));
-            }
-            None
-        }
+    let (schema, errors) = amp_schema::parse_lenient(&file.text);
+    for e in errors {
+        cx.error(file.lit_span, file.render(e.span, e.message));
     }
+    schema
 }

@@ -33,15 +33,25 @@ pub use validate::{validate, MAX_KEY_LEN, MAX_VALUE_LEN, RESERVED_KEYS};
 /// found (syntax errors stop the parse; all others are collected), sorted by
 /// position; render them with [`SchemaError::render`].
 pub fn parse(text: &str) -> Result<Schema, Vec<SchemaError>> {
-    let (schema, mut errors, detail) = parse::parse_toml(text);
-    let Some(schema) = schema else { return Err(errors) };
-    errors.extend(validate::validate_with(&schema, &detail));
-    if errors.is_empty() {
-        Ok(schema)
-    } else {
-        errors.sort_by_key(|e| (e.span.start, e.span.end));
-        Err(errors)
+    match parse_lenient(text) {
+        (Some(schema), errors) if errors.is_empty() => Ok(schema),
+        (_, errors) => Err(errors),
     }
+}
+
+/// Parses and validates like [`parse`], but keeps the model when validation
+/// finds problems: it is `None` only when the TOML itself cannot be read.
+/// Such a model may hold unknown types, duplicates, reserved or overlong
+/// names; it is for tools that report every error and still go on (the
+/// macros emit stub items from it, so one mistake in a file does not turn
+/// into errors at every use of its commands).
+pub fn parse_lenient(text: &str) -> (Option<Schema>, Vec<SchemaError>) {
+    let (schema, mut errors, detail) = parse::parse_toml(text);
+    if let Some(schema) = &schema {
+        errors.extend(validate::validate_with(schema, &detail));
+    }
+    errors.sort_by_key(|e| (e.span.start, e.span.end));
+    (schema, errors)
 }
 
 /// Reads, parses and validates the schema file at `path`. The error is every

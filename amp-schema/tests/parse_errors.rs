@@ -468,3 +468,34 @@ fn multi_line_nested_fields_parse() {
     let text = "[commands.C]\nresponse = [\n  { name = \"rows\", type = \"AmpList\", fields = [\n    { name = \"x\", type = \"Integer\" },\n  ] },\n]\n";
     assert!(parse(text).is_ok(), "{:?}", parse(text).unwrap_err());
 }
+
+#[test]
+fn lenient_parse_keeps_the_model_beside_the_errors() {
+    let text = r#"
+[commands.Sum]
+arguments = [{ name = "a", type = "Integr" }, { name = "a", type = "Integer" }, { name = "b", type = "Float" }]
+response = [{ name = "total", type = "Integer" }]
+
+[commands.Ping]
+
+[protocols.P]
+answers = ["Sum", "Pong"]
+"#;
+    let (schema, errors) = amp_schema::parse_lenient(text);
+    let schema = schema.expect("only a TOML syntax error loses the model");
+    let messages: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
+    assert_eq!(errors.len(), 3, "{messages:#?}");
+    assert_eq!(amp_schema::parse(text).unwrap_err(), errors, "parse reports the same errors");
+    // Everything the file declares is there, mistakes included.
+    let sum = schema.command("Sum").expect("Sum is kept");
+    assert_eq!(sum.arguments.len(), 3);
+    assert_eq!(sum.arguments[0].ty, amp_schema::TypeRef::Custom("Integr".into()));
+    assert!(schema.command("Ping").is_some());
+    assert_eq!(schema.protocol("P").expect("P is kept").answers, ["Sum", "Pong"]);
+
+    let (schema, errors) = amp_schema::parse_lenient("[commands.Sum\n");
+    assert!(schema.is_none());
+    assert_eq!(errors.len(), 1);
+    let (schema, errors) = amp_schema::parse_lenient("[commands.Ok]\n");
+    assert!(schema.is_some() && errors.is_empty());
+}

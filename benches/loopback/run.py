@@ -28,10 +28,10 @@ WORKLOADS = [
     ("echo16", "echo", 16, "Echo 60 KiB, 16 in flight", 2.0),
 ]
 ECHO_BYTES = 60 * 1024
-# Twisted 26.10 on an idle machine of this kind (shared/reference/real-peers.md),
-# calls/s, TCP_NODELAY off: the sterner comparison, since shared runs slow
-# Python down more than Rust.
-IDLE_BASELINE = {"sum1": 7_800, "sum100": 26_700, "echo1": 456e6 / ECHO_BYTES, "echo16": 1_370e6 / ECHO_BYTES}
+# Twisted 26.10 as shared/reference/real-peers.md reports it (calls/s, TCP_NODELAY
+# off), for context only: the targets are ratios measured in one run, and
+# Twisted on this machine, idle, runs well below these figures.
+REFERENCE_BASELINE = {"sum1": 7_800, "sum100": 26_700, "echo1": 456e6 / ECHO_BYTES, "echo16": 1_370e6 / ECHO_BYTES}
 MARK_BEGIN = "<!-- loopback:begin (written by benches/run-loopback.sh) -->"
 MARK_END = "<!-- loopback:end -->"
 # (client, server). "rust" runs tokio's default multi-threaded scheduler (a
@@ -300,17 +300,17 @@ def report(env, samples, idle_result, runs, seconds):
                 twisted = med[("twisted", "twisted")]
                 rr, ct = med[("rust", "rust")], med[("rust-ct", "rust-ct")]
                 parts.append(f"NODELAY {'on' if nodelay == '1' else 'off'} {rr / twisted:.1f}x ({ct / twisted:.1f}x)")
-            med_off = {pair: median(samples[("0", *pair, key)], 0) for pair in PAIRS}
-            base = IDLE_BASELINE[key]
-            vs_base = med_off[("rust", "rust")] / base
-            vs_base_ct = med_off[("rust-ct", "rust-ct")] / base
-            met = "met" if min(vs_base, med_off[("rust", "rust")] / med_off[("twisted", "twisted")]) >= target else (
-                "**not met** against the idle baseline" if vs_base < target else "**not met**"
-            )
+            ratios = []
+            for nodelay in ("0", "1"):
+                med = {pair: median(samples[(nodelay, *pair, key)], 0) for pair in PAIRS}
+                ratios.append(med[("rust", "rust")] / med[("twisted", "twisted")])
+            met = "met" if min(ratios) >= target else f"**not met** (by {target / min(ratios):.2f}x)"
+            twisted_off = median(samples[("0", "twisted", "twisted", key)], 0)
+            base = REFERENCE_BASELINE[key]
             add(
-                f"- {label} >= {target:g}x Twisted: in this run {', '.join(parts)}; this run's Rust against "
-                f"Twisted's idle-machine baseline ({fmt_rate(key, base)}, NODELAY off) {vs_base:.1f}x "
-                f"({vs_base_ct:.1f}x): {met}."
+                f"- {label} >= {target:g}x Twisted in this run, both NODELAY settings: {', '.join(parts)}: {met}. "
+                f"(Twisted here ran at {twisted_off / base:.0%} of the reference figure "
+                f"{fmt_rate(key, base)} in real-peers.md.)"
             )
         add("")
     if idle_result:

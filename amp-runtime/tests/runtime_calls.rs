@@ -628,3 +628,46 @@ async fn graceful_close_finishes_running_handlers() {
     assert_eq!(within(closing).await.unwrap(), CloseReason::Local);
     assert!(matches!(within(late).await.unwrap(), Err(CallError::ConnectionLost(_))));
 }
+
+/// Sends `Wait(text)` tagged `1` from the raw peer and waits until its handler runs.
+async fn start_waiting_call(raw: &mut RawPeer, gate: &Gate) {
+    raw.send(&abox([("_command", "Wait"), ("_ask", "1"), ("text", "after eof")])).await;
+    within(async {
+        while gate.started.load(Ordering::SeqCst) == 0 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn after_the_peers_eof_a_running_handler_is_still_answered() {
+    let (r, gate, _) = router();
+    let (conn, mut raw) = RawPeer::connect(r, ConnectionConfig::default());
+    start_waiting_call(&mut raw, &gate).await;
+    // The peer ends its sending side only; it still reads.
+    within(tokio::io::AsyncWriteExt::shutdown(&mut raw.io)).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(!conn.peer().is_closed(), "the handler is still running: the connection waits for it");
+    gate.released.notify_one();
+    let answer = raw.recv().await.expect("the answer comes after the peer's EOF");
+    assert_eq!(text(&answer, "_answer"), "1");
+    assert_eq!(text(&answer, "text"), "after eof");
+    assert_eq!(raw.recv().await, None, "then the connection closes");
+    assert_eq!(within(conn.closed()).await, CloseReason::PeerClosed);
+}
+
+#[tokio::test]
+async fn handlers_outliving_the_eof_grace_are_cut_off() {
+    for grace in [Duration::ZERO, Duration::from_millis(100)] {
+        let (r, gate, _) = router();
+        let (conn, mut raw) = RawPeer::connect(r, ConnectionConfig::default().with_eof_grace(grace));
+        start_waiting_call(&mut raw, &gate).await;
+        within(tokio::io::AsyncWriteExt::shutdown(&mut raw.io)).await.unwrap();
+        // The handler never finishes: the connection closes at the end of
+        // the grace period, without an answer.
+        assert_eq!(raw.recv().await, None, "grace {grace:?}");
+        assert_eq!(within(conn.closed()).await, CloseReason::PeerClosed);
+        gate.released.notify_waiters();
+    }
+}

@@ -38,6 +38,11 @@ pub struct ConnectionConfig {
     /// panicked, or the arguments did not decode), keep the connection open.
     /// `false` (the default) closes it after the answer, as Twisted does.
     pub keep_connection_on_undeclared_failure: bool,
+    /// After the peer's end of input, how long handlers of its calls may
+    /// still run so their answers go out (a peer may have shut down only its
+    /// sending side); the connection then closes. `Duration::ZERO` closes at
+    /// once, as Twisted does.
+    pub eof_grace: Duration,
     /// Timeout of every call made without an explicit one; `None` waits forever.
     pub default_timeout: Option<Duration>,
     /// Sets `TCP_NODELAY` on TCP connections (on by default; Twisted leaves it off).
@@ -64,6 +69,7 @@ impl Default for ConnectionConfig {
             write_batch_bytes: 64 * 1024,
             max_concurrent_handlers: 1_024,
             keep_connection_on_undeclared_failure: false,
+            eof_grace: Duration::from_secs(10),
             default_timeout: None,
             nodelay: true,
             non_amp_reply: None,
@@ -101,6 +107,12 @@ impl ConnectionConfig {
     /// Sets [`keep_connection_on_undeclared_failure`](Self::keep_connection_on_undeclared_failure).
     pub fn with_keep_connection_on_undeclared_failure(mut self, keep: bool) -> Self {
         self.keep_connection_on_undeclared_failure = keep;
+        self
+    }
+
+    /// Sets [`eof_grace`](Self::eof_grace).
+    pub fn with_eof_grace(mut self, grace: Duration) -> Self {
+        self.eof_grace = grace;
         self
     }
 

@@ -132,6 +132,9 @@ pub(crate) struct Driver {
     /// Commands are no longer run; close once handlers are done.
     draining: bool,
     drain_timer: Option<Pin<Box<Sleep>>>,
+    /// Started at the peer's end of input: handlers still running have
+    /// until then ([`ConnectionConfig::eof_grace`](super::ConnectionConfig::eof_grace)).
+    eof_timer: Option<Pin<Box<Sleep>>>,
     /// Writing what is queued, then closing.
     closing: bool,
 }
@@ -171,6 +174,7 @@ impl Driver {
             held_bytes: 0,
             draining: false,
             drain_timer: None,
+            eof_timer: None,
             closing: false,
         }
     }
@@ -298,8 +302,17 @@ impl Driver {
         }
         // After the peer's end of input, boxes held for an upgrade answer
         // can never go out: that answer will not come.
-        if self.reading == ReadState::Eof && (idle || (written && self.paused)) {
-            return Some(Event::Close(CloseReason::PeerClosed));
+        if self.reading == ReadState::Eof {
+            if idle || (written && self.paused) {
+                return Some(Event::Close(CloseReason::PeerClosed));
+            }
+            let grace = self.shared.config.eof_grace;
+            let timer = self.eof_timer.get_or_insert_with(|| Box::pin(tokio::time::sleep(grace)));
+            if timer.as_mut().poll(cx).is_ready() {
+                tracing::info!(running_handlers = self.shared.running_handlers(), grace = ?grace,
+                    "the peer ended its input and handlers outlived the grace period: closing");
+                return Some(Event::Close(CloseReason::PeerClosed));
+            }
         }
         None
     }

@@ -16,6 +16,9 @@
 //!   Twisted unless [`ConnectionConfig::keep_connection_on_undeclared_failure`] is set.
 //! - Received boxes are capped ([`Limits`](crate::wire::Limits)).
 //! - A handler that panics is answered `UNKNOWN` like an undeclared failure.
+//! - After the peer's end of input, handlers still running may finish and
+//!   answer for [`ConnectionConfig::eof_grace`] (the peer may have shut down
+//!   only its sending side); Twisted closes at once (a zero grace).
 
 mod bytes_repr;
 mod close;

@@ -49,7 +49,7 @@ use crate::wire::{AmpBox, AmpCodec, Lossy, OutBuf, ProtocolError};
 const ROUNDS_PER_POLL: usize = 32;
 /// Free space kept in the read buffer before each read, at first: an idle
 /// connection holds no more than this.
-const FIRST_READ_CHUNK: usize = 4 * 1024;
+const FIRST_READ_CHUNK: usize = 1024;
 /// The most free space kept before a read, once reads keep filling it.
 const READ_CHUNK: usize = 64 * 1024;
 /// Received descriptors allowed to wait for the box that claims them.
@@ -186,11 +186,13 @@ impl Driver {
             match poll_fn(|cx| self.poll_io(cx)).await {
                 Event::Close(reason) => {
                     if !matches!(reason, CloseReason::Io(_)) {
-                        self.close_stream().await;
+                        // Boxed, like the handshake: rare steps whose state
+                        // would otherwise be part of every connection's task.
+                        Box::pin(self.close_stream()).await;
                     }
                     break reason;
                 }
-                Event::StartTls { role, deliver } => match self.upgrade(&role).await {
+                Event::StartTls { role, deliver } => match Box::pin(self.upgrade(&role)).await {
                     Ok(()) => {
                         if let Some((tx, received)) = deliver {
                             let _ = tx.send(Ok(*received));

@@ -18,7 +18,7 @@ use super::switch::SwitchedStream;
 use super::tags::TagHash;
 use super::tls::{TlsRole, TlsState};
 use crate::command::{CallError, NoError, RemoteError};
-use crate::wire::{AmpBox, EncodeError};
+use crate::wire::{AmpBox, EncodeError, BY_REFERENCE};
 
 /// Box keys of the request/response layer.
 pub(crate) const COMMAND: &str = "_command";
@@ -47,21 +47,18 @@ pub(crate) enum Frame {
     Box(AmpBox),
 }
 
-/// Boxes at least this long go to the connection whole, so their large
-/// values are written by reference; smaller ones are serialized first.
-const WHOLE_BOX: usize = 4096;
-
 impl Frame {
-    /// The frame for a box, checked against AMP's limits. A small box is
-    /// serialized here, in the task that built it: its parts are freed where
-    /// they were allocated (a free from another thread costs more) and the
-    /// connection's task, which every call goes through, does less.
+    /// The frame for a box, checked against AMP's limits. A box holding a
+    /// value the connection writes by reference goes whole. Any other is
+    /// serialized here, in the task that built it: its parts are then freed
+    /// where they were allocated (a free from another thread costs more), and
+    /// the connection's task, which every call goes through, does less.
     pub(crate) fn of_box(b: AmpBox) -> Result<Frame, EncodeError> {
-        if b.stored_len() < WHOLE_BOX {
-            Ok(Frame::Raw(b.serialize()?))
-        } else {
+        if b.iter().any(|(_, v)| v.len() >= BY_REFERENCE) {
             b.validate()?;
             Ok(Frame::Box(b))
+        } else {
+            Ok(Frame::Raw(b.serialize()?))
         }
     }
 }
@@ -348,5 +345,36 @@ impl Shared {
 
     pub(crate) fn running_handlers(&self) -> usize {
         self.handlers_running.load(Ordering::Acquire)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn large_values_go_whole_small_boxes_serialized_bad_ones_refused() {
+        let mut small = AmpBox::new();
+        small.insert("b", "2");
+        small.insert("a", "1");
+        let expected = small.serialize().unwrap();
+        assert!(matches!(Frame::of_box(small), Ok(Frame::Raw(bytes)) if bytes == expected));
+
+        let value = Bytes::from(vec![b'x'; BY_REFERENCE]);
+        let mut big = AmpBox::new();
+        big.insert("value", value.clone());
+        match Frame::of_box(big) {
+            // The value is still the caller's buffer: nothing was copied.
+            Ok(Frame::Box(b)) => assert_eq!(b.get("value").unwrap().as_ptr(), value.as_ptr()),
+            _ => panic!("a box with a large value goes whole"),
+        }
+
+        for bad in [AmpBox::from_pairs(vec![(Bytes::new(), Bytes::new())]), {
+            let mut b = AmpBox::new();
+            b.insert("v", vec![0u8; crate::wire::MAX_VALUE_LEN + 1]);
+            b
+        }] {
+            assert!(Frame::of_box(bad).is_err());
+        }
     }
 }

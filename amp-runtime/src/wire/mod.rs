@@ -13,4 +13,4 @@ pub use amp_box::AmpBox;
 pub use codec::AmpCodec;
 pub use error::{EncodeError, Lossy, ProtocolError};
 pub use limits::{Limits, MAX_KEY_LEN, MAX_VALUE_LEN};
-pub(crate) use out_buf::OutBuf;
+pub(crate) use out_buf::{OutBuf, BY_REFERENCE};

@@ -12,7 +12,7 @@ use std::io::IoSlice;
 use bytes::{Buf, Bytes, BytesMut};
 
 /// Values at least this long are queued by reference instead of copied.
-const BY_REFERENCE: usize = 4096;
+pub(crate) const BY_REFERENCE: usize = 4096;
 
 /// A queue of bytes to write: sealed segments, then a tail where small
 /// writes are joined.

@@ -6,172 +6,23 @@
 //!
 //! Cargo builds the binary for this test (`CARGO_BIN_EXE_amp`), so it is never stale.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{channel, Receiver};
-use std::time::{Duration, Instant};
+use std::ffi::OsString;
+use std::io::Write;
+use std::os::unix::ffi::OsStringExt;
+use std::path::PathBuf;
+use std::time::Duration;
 
 use amp_tests::interop::Failures;
 use amp_tests::{free_port, workspace_root, Peer};
 
-/// How long one `amp call` may take (the slowest waits 0.5 s on purpose).
-const CALL_LIMIT: Duration = Duration::from_secs(30);
-/// How long a peer may take to print a line (its start imports Twisted).
+mod common;
+use common::{amp, Run, Running, Serve, Stopped};
+
+/// How long a Python peer may take to print a line (its start imports Twisted).
 const LINE_LIMIT: Duration = Duration::from_secs(60);
 
 fn schema() -> PathBuf {
     workspace_root().join("amp-cli/tests/fixtures/cli.toml")
-}
-
-/// The `amp` binary cargo built for this test.
-fn amp_bin() -> &'static Path {
-    Path::new(env!("CARGO_BIN_EXE_amp"))
-}
-
-/// What one `amp` run gave.
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn describe(&self) -> String {
-        format!("exit {}, stdout {:?}, stderr {:?}", self.code, self.stdout, self.stderr)
-    }
-}
-
-/// Runs `amp ARGS...` to the end (killed past `CALL_LIMIT`).
-fn amp(args: &[&str]) -> Run {
-    let mut child = Command::new(amp_bin())
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start amp");
-    let mut stdout = child.stdout.take().expect("piped stdout");
-    let mut stderr = child.stderr.take().expect("piped stderr");
-    let out_reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = stdout.read_to_string(&mut s);
-        s
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = stderr.read_to_string(&mut s);
-        s
-    });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for amp") {
-            break status;
-        }
-        if start.elapsed() > CALL_LIMIT {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("amp {args:?} did not finish within {CALL_LIMIT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    Run {
-        code: status.code().unwrap_or(-1),
-        stdout: out_reader.join().expect("stdout reader"),
-        stderr: err_reader.join().expect("stderr reader"),
-    }
-}
-
-/// A long-running process whose stdout is read line by line; killed by
-/// its pid when dropped.
-struct Running {
-    child: Child,
-    lines: Receiver<String>,
-    what: String,
-}
-
-impl Running {
-    fn start(mut cmd: Command, what: &str) -> Running {
-        let mut child = cmd
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (tx, lines) = channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Running { child, lines, what: what.to_owned() }
-    }
-
-    fn line(&mut self) -> String {
-        match self.lines.recv_timeout(LINE_LIMIT) {
-            Ok(line) => line,
-            Err(e) => {
-                let stderr = self.stderr_now();
-                panic!("{}: no line within {LINE_LIMIT:?} ({e}); stderr: {stderr}", self.what)
-            }
-        }
-    }
-
-    /// Stderr so far, only once the process has ended (reading it earlier would block).
-    fn stderr_now(&mut self) -> String {
-        if !matches!(self.child.try_wait(), Ok(Some(_))) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-        let mut s = String::new();
-        if let Some(err) = self.child.stderr.as_mut() {
-            let _ = err.read_to_string(&mut s);
-        }
-        s
-    }
-
-    /// Sends SIGTERM, waits (10 s at most) and returns the exit code, the
-    /// stdout lines not read yet and stderr.
-    fn terminate(mut self) -> (Option<i32>, Vec<String>, String) {
-        let pid = libc::pid_t::try_from(self.child.id()).expect("a pid fits pid_t");
-        // SAFETY: kill(2) on the pid of a child this test started and has not reaped.
-        unsafe { libc::kill(pid, libc::SIGTERM) };
-        let start = Instant::now();
-        let code = loop {
-            if let Some(status) = self.child.try_wait().expect("wait") {
-                break status.code();
-            }
-            if start.elapsed() > Duration::from_secs(10) {
-                let _ = self.child.kill();
-                let _ = self.child.wait();
-                break None;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        };
-        let mut rest = Vec::new();
-        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(5)) {
-            rest.push(line);
-        }
-        let mut stderr = String::new();
-        if let Some(err) = self.child.stderr.as_mut() {
-            let _ = err.read_to_string(&mut stderr);
-        }
-        (code, rest, stderr)
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if !matches!(self.child.try_wait(), Ok(Some(_))) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
 }
 
 /// One `amp call` case: arguments after `--schema FILE ADDR`, the exit
@@ -197,7 +48,7 @@ fn check_run(failures: &mut Failures, name: &str, run: &Run, code: i32, stdout: 
         run.stderr.contains(stderr) && run.stderr.ends_with('\n') && run.stderr.lines().count() == 1
     };
     failures.check(name, run.code == code && run.stdout == want_stdout && stderr_ok, || {
-        format!("expected exit {code}, stdout {want_stdout:?}, stderr with {stderr:?}; got {}", run.describe())
+        format!("expected exit {code}, stdout {want_stdout:?}, stderr with {stderr:?}; got {run:?}")
     });
 }
 
@@ -213,7 +64,7 @@ const ALL_TYPES_JSON: &str = r#"{"ints": [1, 1180591620717411303424, -3], "texts
 const BIG: &str = "1606938044258990275541962092341162602522202993782792835301377";
 
 fn call_against_twisted(peer: Peer) {
-    let mut server = Running::start(peer.script("tests/interop/cli_server.py"), "cli_server.py");
+    let mut server = Running::start(peer.script("tests/interop/cli_server.py"), "cli_server.py", LINE_LIMIT);
     let port = server.line();
     let addr = format!("127.0.0.1:{}", port.trim());
     let mut failures = Failures::default();
@@ -327,7 +178,7 @@ fn call_against_twisted(peer: Peer) {
     failures.check(
         "all_types",
         run.code == 0 && run.stdout.starts_with(expected_fields) && run.stderr.is_empty(),
-        || format!("expected stdout starting {expected_fields}; got {}", run.describe()),
+        || format!("expected stdout starting {expected_fields}; got {run:?}"),
     );
     for seen in [
         format!("big={BIG};"),
@@ -351,27 +202,21 @@ fn call_against_twisted(peer: Peer) {
     }
 
     // A String word that is not UTF-8 goes as its bytes.
-    {
-        use std::os::unix::ffi::OsStringExt;
-        let schema = schema();
-        let out = Command::new(amp_bin())
-            .arg("call")
-            .arg("--schema")
-            .arg(&schema)
-            .arg(&addr)
-            .arg("all-types")
-            .arg(std::ffi::OsString::from_vec(b"string=bin\xff".to_vec()))
-            .output()
-            .expect("run amp");
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        failures.check(
-            "string_bytes",
-            out.status.code() == Some(0)
-                && stdout.contains(r#""string":{"base64":"Ymlu/w=="}"#)
-                && stdout.contains(r"string=b'bin\\xff'"),
-            || format!("got {out:?}"),
-        );
-    }
+    let run = amp(&[
+        OsString::from("call"),
+        "--schema".into(),
+        schema().into(),
+        addr.clone().into(),
+        "all-types".into(),
+        OsString::from_vec(b"string=bin\xff".to_vec()),
+    ]);
+    failures.check(
+        "string_bytes",
+        run.code == 0
+            && run.stdout.contains(r#""string":{"base64":"Ymlu/w=="}"#)
+            && run.stdout.contains(r"string=b'bin\\xff'"),
+        || format!("got {run:?}"),
+    );
 
     // requires_answer = false: nothing printed, exit 0; Twisted got it.
     let note = format!("hello from {}", peer.venv_name());
@@ -394,7 +239,7 @@ fn call_against_twisted(peer: Peer) {
     let run = call(&dead, &["Sum".into(), "a=1".into(), "b=2".into()]);
     check_run(&mut failures, "dead_address", &run, 2, "", "cannot connect to");
 
-    drop(server.child.stdin.take());
+    server.close_stdin();
     assert!(failures.is_empty(), "amp call against {}:\n{}", peer.label(), failures.list().join("\n"));
 }
 
@@ -444,12 +289,8 @@ fn serve_against_twisted(peer: Peer) {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let responses = dir.path().join("responses.toml");
     std::fs::File::create(&responses).and_then(|mut f| f.write_all(CLI_RESPONSES.as_bytes())).expect("write responses");
-    let mut cmd = Command::new(amp_bin());
-    cmd.arg("serve").arg("--schema").arg(schema()).args(["--listen", "127.0.0.1:0", "--responses"]).arg(&responses);
-    let mut serve = Running::start(cmd, "amp serve");
-    let first: serde_json::Value = serde_json::from_str(&serve.line()).expect("a JSON first line");
-    let listening = first["listening"].as_str().expect("{\"listening\": ...}").to_owned();
-    let port = listening.strip_prefix("127.0.0.1:").expect("listening on 127.0.0.1").to_owned();
+    let serve = Serve::start(&schema(), "127.0.0.1:0", Some(&responses));
+    let port = serve.addr.strip_prefix("127.0.0.1:").expect("listening on 127.0.0.1").to_owned();
     assert_ne!(port, "0", "port 0 must be replaced by the port picked");
 
     let mut client = peer.script("tests/interop/cli_client.py");
@@ -463,7 +304,7 @@ fn serve_against_twisted(peer: Peer) {
         failures.check(name, result == "ok", || result.to_string());
     }
 
-    let (code, lines, stderr) = serve.terminate();
+    let Stopped { code, rest: lines, stderr } = serve.terminate();
     failures.check("serve_exit", code == Some(0), || format!("amp serve exited {code:?}"));
     failures.check("serve_stderr", stderr.is_empty(), || format!("amp serve wrote to stderr: {stderr}"));
     failures.check("serve_lines", lines == SERVE_LINES, || {

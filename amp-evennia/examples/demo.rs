@@ -16,6 +16,7 @@ use amp_evennia::commands::{MsgStatus, MsgStatusArguments};
 use amp_evennia::function_call::{call_function, FunctionError, FunctionRegistry};
 use amp_evennia::pickle::Value;
 use amp_evennia::portal::{MiniPortal, PortalEvent};
+use amp_evennia::sample_text::{prose, Vocabulary};
 use amp_evennia::server::{EvenniaServer, ServerEvent, ServerHandle};
 use amp_evennia::{Kwargs, Message};
 
@@ -24,69 +25,6 @@ type Error = Box<dyn std::error::Error + Send + Sync>;
 const LIMIT: Duration = Duration::from_secs(30);
 const MB: usize = 1_000_000;
 const ROUNDS: usize = 5;
-
-/// About `len` bytes of MUD-like text (deterministic words in lines).
-fn prose(len: usize, seed: u64) -> String {
-    const WORDS: &[&str] = &[
-        "the",
-        "stone",
-        "room",
-        "is",
-        "cold",
-        "and",
-        "a",
-        "torch",
-        "flickers",
-        "on",
-        "north",
-        "wall",
-        "you",
-        "see",
-        "goblin",
-        "sword",
-        "of",
-        "ancient",
-        "make",
-        "lies",
-        "here",
-        "door",
-        "opens",
-        "east",
-        "rain",
-        "falls",
-        "softly",
-        "tavern",
-        "keeper",
-        "nods",
-        "at",
-        "adventurer",
-        "gold",
-        "coins",
-        "glitter",
-        "dark",
-        "corridor",
-    ];
-    let mut state = seed | 1;
-    let mut text = String::with_capacity(len + 80);
-    let mut line = 0;
-    while text.len() < len {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        let word = WORDS[(state % WORDS.len() as u64) as usize];
-        if line + word.len() > 72 {
-            text.push('\n');
-            line = 0;
-        } else if line > 0 {
-            text.push(' ');
-            line += 1;
-        }
-        text.push_str(word);
-        line += word.len();
-    }
-    text.truncate(len);
-    text
-}
 
 /// The game: greets, answers `look`, `upload` (reports the size of its
 /// input), `big` (1 MB of text back), `quit`.
@@ -113,7 +51,7 @@ async fn game(server: ServerHandle, mut events: tokio::sync::mpsc::Receiver<Serv
                 let line = message.line().unwrap_or_default();
                 let reply = match line.split_whitespace().next().unwrap_or("") {
                     "look" => "You see a small stone room.".to_owned(),
-                    "big" => prose(MB, 7),
+                    "big" => prose(MB, 7, Vocabulary::Plain),
                     "quit" => {
                         let _ = server.msg(sessid, "Goodbye.").await;
                         let _ = server.disconnect(sessid, None).await;
@@ -241,7 +179,7 @@ async fn main() -> Result<(), Error> {
     println!(
         "-- 1 MB Compressed payloads (pickled, zlib level 9 in slices, off the async executor), {ROUNDS} rounds --"
     );
-    let upload = format!("{}\n", prose(MB, 3));
+    let upload = format!("{}\n", prose(MB, 3, Vocabulary::Plain));
     let mut up = Vec::new();
     for _ in 0..ROUNDS {
         let t = Instant::now();

@@ -15,6 +15,7 @@ pub mod message;
 pub mod ops;
 pub mod payload;
 pub mod portal;
+pub mod sample_text;
 pub mod server;
 pub mod session;
 pub mod status;

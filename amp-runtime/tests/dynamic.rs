@@ -22,7 +22,7 @@ use bytes::{Bytes, BytesMut};
 use proptest::prelude::*;
 
 mod common;
-use common::{big_int, date_time, decimal};
+use common::{big_int, date_time, decimal, item, Item};
 
 /// A custom type owning two keys, like Evennia's `Compressed`: the value
 /// under `name`, its length under `name.len`.
@@ -150,28 +150,6 @@ proptest! {
 
 // ---- AmpList and whole boxes, against hand-written BoxFields ----
 
-#[derive(Debug, Clone, PartialEq)]
-struct Item {
-    id: i64,
-    label: Option<std::string::String>,
-    tags: Option<Vec<Bytes>>,
-}
-
-impl BoxFields for Item {
-    fn write_fields(&self, out: &mut AmpBox, cx: &mut ArgContext) -> Result<(), EncodeError> {
-        Integer::<i64>::to_box("id", &self.id, out, cx)?;
-        write_optional::<Unicode>("label", &self.label, out, cx)?;
-        write_optional::<ListOf<String>>("tags", &self.tags, out, cx)
-    }
-    fn read_fields(input: &AmpBox, cx: &mut ArgContext) -> Result<Self, DecodeError> {
-        Ok(Item {
-            id: required::<Integer>("id", input, cx)?,
-            label: optional::<Unicode>("label", input, cx)?,
-            tags: optional::<ListOf<String>>("tags", input, cx)?,
-        })
-    }
-}
-
 fn item_fields(item: &Item) -> Fields {
     let mut f = Fields::new();
     f.push("id", Some(item.id.into_value()));
@@ -280,15 +258,6 @@ impl Everything {
         f.set("ports", self.ports.clone().into_value());
         f
     }
-}
-
-fn item() -> impl Strategy<Value = Item> {
-    (any::<i64>(), proptest::option::of(".{0,12}"), proptest::option::of(proptest::collection::vec(any::<u8>(), 0..6)))
-        .prop_map(|(id, label, tags)| Item {
-            id,
-            label,
-            tags: tags.map(|t| t.into_iter().map(|b| Bytes::from(vec![b])).collect()),
-        })
 }
 
 fn everything() -> impl Strategy<Value = Everything> {

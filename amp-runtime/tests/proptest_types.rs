@@ -16,7 +16,7 @@ use proptest::prelude::*;
 use tokio_util::codec::Decoder;
 
 mod common;
-use common::{big_int, date_time, decimal};
+use common::{big_int, date_time, decimal, item, Item};
 
 fn enc<T: StringArgument>(value: &T::Value) -> Bytes {
     let mut out = BytesMut::new();
@@ -126,29 +126,6 @@ proptest! {
     }
 }
 
-/// An element with a required and two optional fields.
-#[derive(Debug, Clone, PartialEq)]
-struct Item {
-    id: i64,
-    label: Option<std::string::String>,
-    tags: Option<Vec<Bytes>>,
-}
-
-impl BoxFields for Item {
-    fn write_fields(&self, out: &mut AmpBox, cx: &mut ArgContext) -> Result<(), EncodeError> {
-        Integer::<i64>::to_box("id", &self.id, out, cx)?;
-        write_optional::<Unicode>("label", &self.label, out, cx)?;
-        write_optional::<ListOf<String>>("tags", &self.tags, out, cx)
-    }
-    fn read_fields(input: &AmpBox, cx: &mut ArgContext) -> Result<Self, DecodeError> {
-        Ok(Item {
-            id: required::<Integer>("id", input, cx)?,
-            label: optional::<Unicode>("label", input, cx)?,
-            tags: optional::<ListOf<String>>("tags", input, cx)?,
-        })
-    }
-}
-
 /// An element whose fields are all optional: `00 00` when all are absent.
 #[derive(Debug, Clone, PartialEq)]
 struct Sparse {
@@ -212,15 +189,6 @@ impl BoxFields for Everything {
             maybe: optional::<Integer<u64>>("maybe", input, cx)?,
         })
     }
-}
-
-fn item() -> impl Strategy<Value = Item> {
-    (any::<i64>(), proptest::option::of(".{0,12}"), proptest::option::of(proptest::collection::vec(any::<u8>(), 0..6)))
-        .prop_map(|(id, label, tags)| Item {
-            id,
-            label,
-            tags: tags.map(|t| t.into_iter().map(|b| Bytes::from(vec![b])).collect()),
-        })
 }
 
 fn everything() -> impl Strategy<Value = Everything> {

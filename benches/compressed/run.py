@@ -24,40 +24,15 @@ import statistics
 import subprocess
 import sys
 
+# The shared helpers live one folder up (benches/bench_common.py).
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from bench_common import Sides, cpu_model, replace_section, start_server, stop  # noqa: E402
+
 SIZES = [(1_000_000, "1 MB"), (10_000_000, "10 MB")]
 MODES = ["compressed", "pickled"]
 PAIRS = [("rust", "rust"), ("twisted", "twisted"), ("rust", "twisted"), ("twisted", "rust")]
 BEGIN = "<!-- compressed:begin (written by benches/run-compressed.sh) -->"
 END = "<!-- compressed:end -->"
-
-
-class Sides:
-    def __init__(self, rust_bin, python, script):
-        self.rust_bin, self.python, self.script = rust_bin, python, script
-
-    def command(self, kind, *args):
-        if kind == "rust":
-            return [self.rust_bin, *args]
-        return [self.python, self.script, *args]
-
-
-def start_server(cmd):
-    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    line = proc.stdout.readline()
-    if not line.strip().isdigit():
-        proc.kill()
-        raise SystemExit(f"{cmd}: expected a port, got {line!r}")
-    return proc, int(line)
-
-
-def stop(proc, timeout=30):
-    if proc.stdin:
-        proc.stdin.close()
-    try:
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 def measure(sides, client, server, payload, seconds, mode):
@@ -76,17 +51,6 @@ def measure(sides, client, server, payload, seconds, mode):
     result["mb_per_s"] = result["payload_bytes"] * result["calls"] / result["seconds"] / 1e6
     result["ms_per_call"] = result["seconds"] / result["calls"] * 1e3
     return result
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def main():
@@ -156,7 +120,7 @@ def main():
         capture_output=True, text=True, env={**os.environ, "DJANGO_SETTINGS_MODULE": "evennia.settings_default"},
     ).stdout.strip().split("|")
     py = f"Python {versions[0]}, Twisted {versions[1]}, Evennia {versions[2]}" if len(versions) == 3 else "Python (unknown versions)"
-    out(f"Measured {now} on {cpu_model()}, {os.cpu_count()} cores, Linux {platform.release()}; {py}. "
+    out(f"Measured {now} on {cpu_model('unknown CPU')}, {os.cpu_count()} cores, Linux {platform.release()}; {py}. "
           f"Load average at the start: {load_start}; at the end: {load_end}.")
     out(f"Median of {args.runs} runs of {args.seconds:g} s each (at least 3 calls), one call at a time, "
           "client and server in two processes over 127.0.0.1; MB/s of pickle payload.")
@@ -200,14 +164,8 @@ def main():
 
 
 def write(path, text):
-    with open(path) as f:
-        doc = f.read()
-    if BEGIN not in doc or END not in doc:
+    if not replace_section(path, BEGIN, END, text):
         raise SystemExit(f"{path} has no {BEGIN} ... {END} block: add the section first, or use --no-write")
-    head, rest = doc.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    with open(path, "w") as f:
-        f.write(head + BEGIN + "\n" + text + "\n" + END + tail)
     print(f"wrote {path}", file=sys.stderr)
 
 

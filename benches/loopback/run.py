@@ -21,6 +21,10 @@ import subprocess
 import sys
 import time
 
+# The shared helpers live one folder up (benches/bench_common.py).
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from bench_common import Sides, cpu_model, replace_section, start_server, stop  # noqa: E402
+
 WORKLOADS = [
     ("sum1", "sum", 1, "Sum, one call at a time", 4.0),
     ("sum100", "sum", 100, "Sum, 100 calls in flight", 20.0),
@@ -51,37 +55,6 @@ PAIR_LABELS = {
     ("twisted", "rust"): "Twisted client, Rust server",
     ("rust-ct", "rust-ct"): "Rust, Rust (current-thread runtime)",
 }
-
-
-class Sides:
-    def __init__(self, rust_bin, python, script):
-        self.rust_bin, self.python, self.script = rust_bin, python, script
-
-    def command(self, kind, *args):
-        if kind == "rust":
-            return [self.rust_bin, *args]
-        if kind == "rust-ct":
-            return ["env", "AMP_BENCH_RUNTIME=current", self.rust_bin, *args]
-        return [self.python, self.script, *args]
-
-
-def start_server(cmd):
-    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    line = proc.stdout.readline()
-    if not line.strip().isdigit():
-        proc.kill()
-        raise SystemExit(f"{cmd}: expected a port, got {line!r}")
-    return proc, int(line)
-
-
-def stop(proc, timeout=30):
-    if proc.stdin:
-        proc.stdin.close()
-    try:
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 def cpu_ticks(pid):
@@ -235,17 +208,6 @@ def loadavg():
         return " ".join(f.read().split()[:3])
 
 
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "?"
-
-
 def median(runs, field):
     return statistics.median(r[field] for r in runs)
 
@@ -337,14 +299,8 @@ def report(env, samples, idle_result, runs, seconds):
 
 
 def write_section(path, text):
-    with open(path) as f:
-        doc = f.read()
-    begin, end = doc.find(MARK_BEGIN), doc.find(MARK_END)
-    if begin < 0 or end < begin:
+    if not replace_section(path, MARK_BEGIN, MARK_END, text):
         raise SystemExit(f"{path}: no {MARK_BEGIN} ... {MARK_END} markers to write between")
-    doc = doc[: begin + len(MARK_BEGIN)] + "\n" + text.rstrip() + "\n" + doc[end:]
-    with open(path, "w") as f:
-        f.write(doc)
 
 
 def main():
@@ -375,7 +331,7 @@ def main():
 
     env = {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "cpu": cpu_model(),
+        "cpu": cpu_model("?"),
         "cores": os.cpu_count(),
         "kernel": f"Linux {platform.release()}",
         "rustc": version(["rustc", "--version"]),

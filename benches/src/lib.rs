@@ -1,4 +1,5 @@
-//! Benchmark helpers: the inputs the codec benches measure.
+//! Benchmark helpers: the inputs the codec benches and the Evennia
+//! Compressed benchmark measure.
 //!
 //! The criterion bench (`benches/codec.rs`) and the Twisted script
 //! (`twisted_codec.py`) must measure the very same bytes, so the inputs are
@@ -7,6 +8,11 @@
 
 use std::path::Path;
 
+use amp_evennia::payload::PayloadError;
+use amp_evennia::pickle::Value;
+use amp_evennia::sample_text::{prose, Vocabulary};
+use amp_evennia::session::SessionData;
+use amp_evennia::{Kwargs, Packed};
 use amp_runtime::AmpBox;
 use bytes::{Bytes, BytesMut};
 
@@ -78,6 +84,41 @@ pub fn write_codec_inputs(dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// The seed of [`evennia_payload`]'s prose (fixed: runs must measure the same bytes).
+const EVENNIA_PROSE_SEED: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// The payload of the Evennia Compressed benchmark (`compressed_bench
+/// payload BYTES`): `(1, {'text': [[<prose>], {'options': {}}],
+/// 'sessiondata': {1: {...}, ...}})`, `bytes` of pickle (within 1%), half
+/// MUD-like prose with Evennia's markup, half telnet session dicts (many
+/// small values). The same `bytes` always gives the same payload.
+pub fn evennia_payload(bytes: usize) -> Result<Packed, PayloadError> {
+    let text = Value::List(vec![
+        Value::List(vec![Value::from(prose(bytes / 2, EVENNIA_PROSE_SEED, Vocabulary::Marked))]),
+        Kwargs::new().with("options", Value::Dict(vec![])).into_value(),
+    ]);
+    let build = |sessions: usize| {
+        let sessiondata = Value::Dict(
+            (1..=sessions as u64)
+                .map(|id| {
+                    let address = format!("10.0.{}.{}", id / 250, id % 250);
+                    (Value::from(id), SessionData::telnet(id, &address, 1.795e9 + id as f64).to_value())
+                })
+                .collect(),
+        );
+        Packed::new(1, Kwargs::new().with("text", text.clone()).with("sessiondata", sessiondata))
+    };
+    // The pickler shares repeated strings, so a session's share of the
+    // pickle is found by measuring: two sizes, then a linear fit.
+    let (few, many) = (10, 1000);
+    let size = |n| -> Result<usize, PayloadError> { Ok(build(n).to_pickle()?.len()) };
+    let (small, large) = (size(few)?, size(many)?);
+    let per_session = (large - small) as f64 / (many - few) as f64;
+    let base = small as f64 - per_session * few as f64;
+    let sessions = ((bytes as f64 - base) / per_session).max(0.0).round() as usize;
+    Ok(build(sessions))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,6 +134,16 @@ mod tests {
             &small_box(9).serialize().unwrap()[..],
             b"\x00\x04_ask\x00\x01a\x00\x08_command\x00\x09MsgStatus\x00\x06status\x00\x0800000009\x00\x00"
         );
+    }
+
+    #[test]
+    fn evennia_payload_is_the_size_asked_and_an_evennia_payload() {
+        for bytes in [50_000, 300_000] {
+            let pickled = evennia_payload(bytes).unwrap().to_pickle().unwrap();
+            assert!(pickled.len().abs_diff(bytes) * 100 <= bytes, "{bytes}: {}", pickled.len());
+            let back = Packed::from_pickle(&pickled).unwrap();
+            assert_eq!(back.sessid, 1);
+        }
     }
 
     #[test]

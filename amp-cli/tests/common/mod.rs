@@ -106,10 +106,118 @@ pub fn amp<S: AsRef<OsStr>>(args: &[S]) -> Run {
     amp_with_stdin(args, b"")
 }
 
-/// A running `amp serve`; killed by its pid when dropped.
-pub struct Serve {
+/// A running process whose stdout is read line by line (on a thread, so
+/// that every wait is bounded); killed by its pid when dropped.
+pub struct Running {
     child: Child,
     lines: Receiver<String>,
+    what: String,
+    line_limit: Duration,
+}
+
+impl Running {
+    /// Starts `cmd` with every stdio piped (closing stdin, see
+    /// [`Running::close_stdin`], is how some peers are told to stop).
+    /// `what` names it in messages; `line_limit` bounds the wait for each line.
+    pub fn start(mut cmd: Command, what: &str, line_limit: Duration) -> Running {
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, lines) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Running { child, lines, what: what.to_owned(), line_limit }
+    }
+
+    /// The next line it prints (panics, with its stderr, past the line limit).
+    pub fn line(&mut self) -> String {
+        match self.lines.recv_timeout(self.line_limit) {
+            Ok(line) => line,
+            Err(e) => {
+                let stderr = self.kill_for_stderr();
+                panic!("{}: no line within {:?} ({e}); stderr: {stderr}", self.what, self.line_limit)
+            }
+        }
+    }
+
+    /// Closes its stdin.
+    pub fn close_stdin(&mut self) {
+        drop(self.child.stdin.take());
+    }
+
+    /// Its stderr, after killing it if it still runs (reading it earlier would block).
+    fn kill_for_stderr(&mut self) -> String {
+        if !matches!(self.child.try_wait(), Ok(Some(_))) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+        let mut s = String::new();
+        if let Some(err) = self.child.stderr.as_mut() {
+            let _ = err.read_to_string(&mut s);
+        }
+        s
+    }
+
+    /// Sends `signal` (`-INT`, `-TERM`) and waits for the end ([`LIMIT`] at
+    /// most, then kills it: the exit code is then `None`).
+    pub fn stop_with(mut self, signal: &str) -> Stopped {
+        send_signal(self.child.id(), signal);
+        let start = Instant::now();
+        let code = loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                break status.code();
+            }
+            if start.elapsed() > LIMIT {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        // It has ended: the reader thread sees the end of stdout and hangs up
+        // (the timeout bounds the wait should a child of it keep stdout open).
+        let mut rest = Vec::new();
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(5)) {
+            rest.push(line);
+        }
+        let stderr = self.kill_for_stderr();
+        Stopped { code, rest, stderr }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if !matches!(self.child.try_wait(), Ok(Some(_))) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// How a [`Running`] process ended.
+#[derive(Debug)]
+pub struct Stopped {
+    /// Its exit code; `None` when a signal ended it.
+    pub code: Option<i32>,
+    /// The stdout lines not read before the stop.
+    pub rest: Vec<String>,
+    /// All it wrote to stderr.
+    pub stderr: String,
+}
+
+/// A running `amp serve`; killed by its pid when dropped.
+pub struct Serve {
+    running: Running,
     /// Where it listens (the text of its first line).
     pub addr: String,
 }
@@ -123,27 +231,15 @@ impl Serve {
         if let Some(r) = responses {
             cmd.arg("--responses").arg(r);
         }
-        let mut child =
-            cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("start amp serve");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (tx, lines) = channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut serve = Serve { child, lines, addr: String::new() };
-        let first: serde_json::Value = serde_json::from_str(&serve.line()).expect("a JSON first line");
-        serve.addr = first["listening"].as_str().expect("{\"listening\": ...}").to_owned();
-        serve
+        let mut running = Running::start(cmd, "amp serve", LIMIT);
+        let first: serde_json::Value = serde_json::from_str(&running.line()).expect("a JSON first line");
+        let addr = first["listening"].as_str().expect("{\"listening\": ...}").to_owned();
+        Serve { running, addr }
     }
 
     /// The next line it prints.
     pub fn line(&mut self) -> String {
-        self.lines.recv_timeout(LIMIT).unwrap_or_else(|e| panic!("amp serve printed no line within {LIMIT:?}: {e}"))
+        self.running.line()
     }
 
     /// Sends SIGTERM and returns its exit code and stderr.
@@ -152,38 +248,21 @@ impl Serve {
     }
 
     /// Sends `signal` (`-INT`, `-TERM`) and returns its exit code and stderr.
-    pub fn stop_with(mut self, signal: &str) -> (Option<i32>, String) {
-        let pid = send_signal(self.child.id(), signal);
-        let start = Instant::now();
-        let code = loop {
-            if let Some(status) = self.child.try_wait().expect("wait") {
-                break status.code();
-            }
-            assert!(start.elapsed() < LIMIT, "amp serve (pid {pid}) did not stop on SIGTERM");
-            std::thread::sleep(Duration::from_millis(10));
-        };
-        let mut stderr = String::new();
-        if let Some(e) = self.child.stderr.as_mut() {
-            let _ = e.read_to_string(&mut stderr);
-        }
-        (code, stderr)
+    pub fn stop_with(self, signal: &str) -> (Option<i32>, String) {
+        let stopped = self.running.stop_with(signal);
+        (stopped.code, stopped.stderr)
     }
-}
 
-impl Drop for Serve {
-    fn drop(&mut self) {
-        if !matches!(self.child.try_wait(), Ok(Some(_))) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
+    /// Sends SIGTERM; also gives the lines it printed that were not read.
+    pub fn terminate(self) -> Stopped {
+        self.running.stop_with("-TERM")
     }
 }
 
 /// `kill SIGNAL PID` (the command: no libc binding needed).
-fn send_signal(pid: u32, signal: &str) -> u32 {
+fn send_signal(pid: u32, signal: &str) {
     let status = Command::new("kill").arg(signal).arg(pid.to_string()).status().expect("run kill");
     assert!(status.success(), "kill {signal} {pid} failed");
-    pid
 }
 
 /// A free TCP port on 127.0.0.1 (bound then released).

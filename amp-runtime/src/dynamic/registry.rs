@@ -43,27 +43,54 @@ pub trait DynArgument: Send + Sync {
     /// Appends the plain string form of `value` (for `ListOf` elements).
     fn to_string(&self, value: &Value, out: &mut BytesMut) -> Result<(), String> {
         let _ = (value, out);
-        Err(format!("type {} has no plain string form", self.name()))
+        Err(no_string_form(self.name()))
     }
 
     /// Parses the plain string form (for `ListOf` elements).
     fn from_string(&self, input: Bytes) -> Result<Value, DecodeErrorKind> {
         let _ = input;
-        Err(DecodeErrorKind::Custom(format!("type {} has no plain string form", self.name())))
+        Err(DecodeErrorKind::Custom(no_string_form(self.name())))
     }
+}
+
+fn no_string_form(type_name: &str) -> String {
+    format!("type {type_name} has no plain string form")
 }
 
 fn invalid(name: &str, reason: String) -> EncodeError {
     EncodeError::Invalid { key: name.into(), reason }
 }
 
-/// Wraps a static [`ArgumentType`] (box form only).
-struct BoxForm<T> {
+/// A static codec `T` under a run-time name: its box form always, and its
+/// plain string form when it was registered as a [`StringArgument`].
+struct Registered<T> {
     name: String,
+    string_form: Option<StringForm>,
     codec: PhantomData<fn() -> T>,
 }
 
-impl<T> DynArgument for BoxForm<T>
+/// The plain string form of a [`StringArgument`], as functions made for
+/// its type at registration (so [`Registered`] needs no such bound).
+#[derive(Clone, Copy)]
+struct StringForm {
+    to_string: fn(&Value, &mut BytesMut) -> Result<(), String>,
+    from_string: fn(Bytes) -> Result<Value, DecodeErrorKind>,
+}
+
+impl StringForm {
+    fn of<T>() -> StringForm
+    where
+        T: StringArgument,
+        T::Value: DynValue,
+    {
+        StringForm {
+            to_string: |value, out| T::to_string(&T::Value::from_value(value)?, out),
+            from_string: |input| T::from_string(input).map(DynValue::into_value),
+        }
+    }
+}
+
+impl<T> DynArgument for Registered<T>
 where
     T: ArgumentType + 'static,
     T::Value: DynValue,
@@ -84,46 +111,23 @@ where
     fn from_box(&self, name: &str, input: &AmpBox, cx: &mut ArgContext) -> Result<Option<Value>, DecodeError> {
         Ok(T::from_box(name, input, cx)?.map(DynValue::into_value))
     }
-}
-
-/// Wraps a static [`StringArgument`]: box form and plain string form.
-struct StringForm<T> {
-    name: String,
-    codec: PhantomData<fn() -> T>,
-}
-
-impl<T> DynArgument for StringForm<T>
-where
-    T: StringArgument + 'static,
-    T::Value: DynValue,
-{
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn value_type(&self) -> TypeRef {
-        T::Value::value_type()
-    }
-
-    fn to_box(&self, name: &str, value: &Value, out: &mut AmpBox, cx: &mut ArgContext) -> Result<(), EncodeError> {
-        let v = T::Value::from_value(value).map_err(|why| invalid(name, why))?;
-        <T as ArgumentType>::to_box(name, &v, out, cx)
-    }
-
-    fn from_box(&self, name: &str, input: &AmpBox, cx: &mut ArgContext) -> Result<Option<Value>, DecodeError> {
-        Ok(<T as ArgumentType>::from_box(name, input, cx)?.map(DynValue::into_value))
-    }
 
     fn has_string_form(&self) -> bool {
-        true
+        self.string_form.is_some()
     }
 
     fn to_string(&self, value: &Value, out: &mut BytesMut) -> Result<(), String> {
-        T::to_string(&T::Value::from_value(value)?, out)
+        match self.string_form {
+            Some(form) => (form.to_string)(value, out),
+            None => Err(no_string_form(&self.name)),
+        }
     }
 
     fn from_string(&self, input: Bytes) -> Result<Value, DecodeErrorKind> {
-        T::from_string(input).map(DynValue::into_value)
+        match self.string_form {
+            Some(form) => (form.from_string)(input),
+            None => Err(DecodeErrorKind::Custom(no_string_form(&self.name))),
+        }
     }
 }
 
@@ -164,7 +168,7 @@ impl TypeRegistry {
         T: ArgumentType + 'static,
         T::Value: DynValue,
     {
-        self.insert(Arc::new(BoxForm::<T> { name: name.to_owned(), codec: PhantomData }));
+        self.insert(Arc::new(Registered::<T> { name: name.to_owned(), string_form: None, codec: PhantomData }));
         self
     }
 
@@ -175,7 +179,8 @@ impl TypeRegistry {
         T: StringArgument + 'static,
         T::Value: DynValue,
     {
-        self.insert(Arc::new(StringForm::<T> { name: name.to_owned(), codec: PhantomData }));
+        let string_form = Some(StringForm::of::<T>());
+        self.insert(Arc::new(Registered::<T> { name: name.to_owned(), string_form, codec: PhantomData }));
         self
     }
 
@@ -243,5 +248,37 @@ impl fmt::Debug for TypeRegistry {
         let mut names: Vec<&str> = self.names().collect();
         names.sort_unstable();
         f.debug_struct("TypeRegistry").field("types", &names).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::Integer;
+
+    #[test]
+    fn the_string_form_is_there_only_when_registered_as_a_string_argument() {
+        let mut registry = TypeRegistry::new();
+        registry.register::<Integer>("Boxed").register_string::<Integer>("Plain");
+        let value = Value::from(-7i64);
+
+        let boxed = registry.get("Boxed").unwrap();
+        assert!(!boxed.has_string_form());
+        assert_eq!(boxed.to_string(&value, &mut BytesMut::new()), Err("type Boxed has no plain string form".into()));
+        assert!(boxed.from_string(Bytes::from_static(b"-7")).is_err());
+
+        let plain = registry.get("Plain").unwrap();
+        assert!(plain.has_string_form());
+        let mut out = BytesMut::new();
+        plain.to_string(&value, &mut out).unwrap();
+        assert_eq!(&out[..], b"-7");
+        assert_eq!(plain.from_string(out.freeze()).unwrap(), value);
+
+        // Both encode the same box form.
+        let (mut a, mut b) = (AmpBox::new(), AmpBox::new());
+        boxed.to_box("n", &value, &mut a, &mut ArgContext::new()).unwrap();
+        plain.to_box("n", &value, &mut b, &mut ArgContext::new()).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(boxed.from_box("n", &a, &mut ArgContext::new()).unwrap(), Some(value));
     }
 }

@@ -1,8 +1,10 @@
-//! Strategies shared by the property tests.
+//! Strategies and a sample `AmpList` element shared by the property tests.
 
 #![allow(dead_code)] // each test file uses its own subset
 
-use amp_runtime::{values, BigInt};
+use amp_runtime::types::{optional, required, write_optional, Integer, ListOf, String, Unicode};
+use amp_runtime::{values, AmpBox, ArgContext, ArgumentType, BigInt, BoxFields, DecodeError, EncodeError};
+use bytes::Bytes;
 use proptest::prelude::*;
 
 /// Integers of up to 384 bits, either sign.
@@ -39,4 +41,39 @@ pub fn date_time() -> impl Strategy<Value = values::DateTime> {
                 .expect("day 28 exists in every month")
         },
     )
+}
+
+/// An `AmpList` element with a required field and two optional ones (one a
+/// nested `ListOf`): `AmpList([(b"id", Integer()), (b"label",
+/// Unicode(optional=True)), (b"tags", ListOf(String(), optional=True))])`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    pub id: i64,
+    pub label: Option<std::string::String>,
+    pub tags: Option<Vec<Bytes>>,
+}
+
+impl BoxFields for Item {
+    fn write_fields(&self, out: &mut AmpBox, cx: &mut ArgContext) -> Result<(), EncodeError> {
+        Integer::<i64>::to_box("id", &self.id, out, cx)?;
+        write_optional::<Unicode>("label", &self.label, out, cx)?;
+        write_optional::<ListOf<String>>("tags", &self.tags, out, cx)
+    }
+    fn read_fields(input: &AmpBox, cx: &mut ArgContext) -> Result<Self, DecodeError> {
+        Ok(Item {
+            id: required::<Integer>("id", input, cx)?,
+            label: optional::<Unicode>("label", input, cx)?,
+            tags: optional::<ListOf<String>>("tags", input, cx)?,
+        })
+    }
+}
+
+/// Any [`Item`]: every field absent or present, empty tags and labels included.
+pub fn item() -> impl Strategy<Value = Item> {
+    (any::<i64>(), proptest::option::of(".{0,12}"), proptest::option::of(proptest::collection::vec(any::<u8>(), 0..6)))
+        .prop_map(|(id, label, tags)| Item {
+            id,
+            label,
+            tags: tags.map(|t| t.into_iter().map(|b| Bytes::from(vec![b])).collect()),
+        })
 }

@@ -30,13 +30,12 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use amp_evennia::compressed::CompressedCodec;
-use amp_evennia::pickle::{self, Value};
-use amp_evennia::session::SessionData;
+use amp_evennia::pickle;
 use amp_evennia::wire::{
     offload, MsgPortal2ServerSlices, MsgPortal2ServerSlicesArguments, MsgPortal2ServerSlicesError,
     MsgPortal2ServerSlicesResponse, Packer,
 };
-use amp_evennia::{Kwargs, Packed};
+use amp_evennia::Packed;
 use amp_runtime::{amp_protocol, ConnectionConfig, Context, Server};
 use tokio::io::AsyncReadExt;
 
@@ -45,106 +44,6 @@ type Error = Box<dyn std::error::Error + Send + Sync>;
 amp_protocol! {
     /// What the benchmark server answers.
     Bench: MsgPortal2ServerSlices as msg_portal2_server
-}
-
-/// About `len` bytes of MUD-like prose, deterministic.
-fn prose(len: usize) -> String {
-    const WORDS: &[&str] = &[
-        "the",
-        "stone",
-        "room",
-        "is",
-        "cold",
-        "and",
-        "a",
-        "torch",
-        "flickers",
-        "on",
-        "north",
-        "wall",
-        "you",
-        "see",
-        "goblin",
-        "sword",
-        "of",
-        "ancient",
-        "make",
-        "lies",
-        "here",
-        "door",
-        "opens",
-        "east",
-        "rain",
-        "falls",
-        "softly",
-        "tavern",
-        "keeper",
-        "nods",
-        "at",
-        "adventurer",
-        "gold",
-        "coins",
-        "glitter",
-        "dark",
-        "corridor",
-        "|rred|n",
-        "|gGreen|n",
-        "Limbo(#2)",
-        "north-east",
-        "says,",
-        "\"Hello\"",
-        "42",
-        "1795755364",
-    ];
-    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut text = String::with_capacity(len + 80);
-    let mut line = 0;
-    while text.len() < len {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        let word = WORDS[(state % WORDS.len() as u64) as usize];
-        if line + word.len() > 72 {
-            text.push('\n');
-            line = 0;
-        } else if line > 0 {
-            text.push(' ');
-            line += 1;
-        }
-        text.push_str(word);
-        line += word.len();
-    }
-    text.truncate(len);
-    text
-}
-
-/// The benchmark payload: `bytes` of pickle (within 1%), half prose, half
-/// session dicts.
-fn payload(bytes: usize) -> Result<Packed, Error> {
-    let text = Value::List(vec![
-        Value::List(vec![Value::from(prose(bytes / 2))]),
-        Kwargs::new().with("options", Value::Dict(vec![])).into_value(),
-    ]);
-    let build = |sessions: usize| {
-        let sessiondata = Value::Dict(
-            (1..=sessions as u64)
-                .map(|id| {
-                    let address = format!("10.0.{}.{}", id / 250, id % 250);
-                    (Value::from(id), SessionData::telnet(id, &address, 1.795e9 + id as f64).to_value())
-                })
-                .collect(),
-        );
-        Packed::new(1, Kwargs::new().with("text", text.clone()).with("sessiondata", sessiondata))
-    };
-    // The pickler shares repeated strings, so a session's share of the
-    // pickle is found by measuring: two sizes, then a linear fit.
-    let (few, many) = (10, 1000);
-    let size = |n| -> Result<usize, Error> { Ok(build(n).to_pickle()?.len()) };
-    let (small, large) = (size(few)?, size(many)?);
-    let per_session = (large - small) as f64 / (many - few) as f64;
-    let base = small as f64 - per_session * few as f64;
-    let sessions = ((bytes as f64 - base) / per_session).max(0.0).round() as usize;
-    Ok(build(sessions))
 }
 
 /// What each side does besides compressing.
@@ -305,7 +204,7 @@ fn main() -> ExitCode {
     let outcome = match args.as_slice() {
         ["payload", size, file] => {
             let Ok(size) = size.parse() else { return usage() };
-            payload(size).and_then(|p| {
+            amp_benches::evennia_payload(size).map_err(Error::from).and_then(|p| {
                 let bytes = p.to_pickle()?;
                 std::fs::write(file, &bytes)?;
                 println!("{}", bytes.len());

@@ -21,12 +21,30 @@
 //! | Server -> Portal | SCONN | 0 | `protocol_path`, `config` |
 //!
 //! PSTATUS is defined by Evennia but no process handles it: the 6.1 Portal
-//! answers it with `EXCEPTION` ("operation '\x12' not recognized.").
-//! Anything else decodes as `Other`, kept whole.
+//! answers it with `EXCEPTION` ("operation \x12 not recognized.", the
+//! character itself where `\x12` is written here). Anything else decodes
+//! as `Other`, kept whole.
+//!
+//! [`LauncherAdmin`] types the third kind, `MsgLauncher2Portal`: what
+//! Evennia's launcher (`evennia start`, `reload`, `stop`, ...) sends the
+//! Portal. It carries no `(sessid, kwargs)` payload but two arguments:
+//! `operation`, the code's one byte, and `arguments`, a pickle:
+//!
+//! | operation | `arguments` (as the launcher sends it) | what the Portal does |
+//! |---|---|---|
+//! | SSTART | the Server's command line (`['twistd', '--python=...server.py', ...]`) | starts the Server with it, unless one is connected |
+//! | SRELOAD, SRESET | `{}` | stops the Server in that mode (then starts it again); with no Server connected, starts one with `arguments` as its command line |
+//! | SSHUTD | `{}` | stops the Server |
+//! | PSHUTD | `{}` | stops the Server, then itself |
+//!
+//! The launcher asks for status with `MsgStatus`, not with PSTATUS here.
 
+use bytes::Bytes;
+
+use crate::commands::MsgLauncher2PortalArguments;
 use crate::ops::{operation_repr, Operation};
 use crate::payload::{bad_field, short_repr, Kwargs, Packed, PayloadError, SessId, DUMMY_SESSID};
-use crate::pickle::Value;
+use crate::pickle::{self, Value};
 use crate::session::SessionData;
 
 /// Every session's data keyed by session id: PSYNC's and SSYNC's
@@ -152,6 +170,46 @@ pub enum ServerAdmin {
     },
     /// Any other operation (the Portal answers `EXCEPTION`).
     Other(RawAdmin),
+}
+
+/// An instruction of Evennia's launcher to the Portal (`MsgLauncher2Portal`;
+/// see the [module docs](self)). The Portal answers with an empty box, or
+/// `EXCEPTION` for an operation it does not handle.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LauncherAdmin {
+    /// SSTART: start the Server (`evennia start`), unless one is connected.
+    Sstart {
+        /// The command line the Portal runs (Evennia's: `twistd`,
+        /// `--python=<server.py>`, `--logger=...`, `--pidfile=...`). A stock
+        /// Portal keeps it to restart the Server after a reload.
+        server_cmd: Vec<String>,
+    },
+    /// SRELOAD: stop the Server in reload mode; the Portal starts it again.
+    Sreload {
+        /// The command line to start a Server with when none is connected;
+        /// `None` sends `{}`, as the launcher does.
+        server_cmd: Option<Vec<String>>,
+    },
+    /// SRESET: the same in reset mode.
+    Sreset {
+        /// As for [`Sreload`](Self::Sreload).
+        server_cmd: Option<Vec<String>>,
+    },
+    /// SSHUTD: stop the Server.
+    Sshutd,
+    /// PSHUTD: stop the Server, then the Portal.
+    Pshutd,
+    /// Any other operation (a stock Portal answers `EXCEPTION`).
+    Other(RawLauncher),
+}
+
+/// A `MsgLauncher2Portal` this module does not type, kept as it came.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawLauncher {
+    /// The `operation` argument.
+    pub operation: Bytes,
+    /// The `arguments` argument (a pickle, not decoded).
+    pub arguments: Bytes,
 }
 
 /// An admin message with an operation this module does not type, kept whole.
@@ -462,6 +520,107 @@ impl ServerAdmin {
     }
 }
 
+fn command_line_value(cmd: &[String]) -> Value {
+    Value::List(cmd.iter().map(|arg| Value::from(arg.as_str())).collect())
+}
+
+fn command_line_from(value: Value) -> Result<Vec<String>, PayloadError> {
+    match value {
+        Value::List(items) => items
+            .into_iter()
+            .map(|item| match item {
+                Value::Str(arg) => Ok(arg),
+                other => Err(bad_field("arguments", "a list of str", &other)),
+            })
+            .collect(),
+        other => Err(bad_field("arguments", "a list of str", &other)),
+    }
+}
+
+/// SRELOAD's and SRESET's `arguments`: `{}` (or `None`) when there is no
+/// command line.
+fn optional_command_line(value: Value) -> Result<Option<Vec<String>>, PayloadError> {
+    match value {
+        Value::None => Ok(None),
+        Value::Dict(pairs) if pairs.is_empty() => Ok(None),
+        other => command_line_from(other).map(Some),
+    }
+}
+
+impl LauncherAdmin {
+    /// The operation, `None` for an untyped one.
+    pub fn operation(&self) -> Option<Operation> {
+        Some(match self {
+            LauncherAdmin::Sstart { .. } => Operation::Sstart,
+            LauncherAdmin::Sreload { .. } => Operation::Sreload,
+            LauncherAdmin::Sreset { .. } => Operation::Sreset,
+            LauncherAdmin::Sshutd => Operation::Sshutd,
+            LauncherAdmin::Pshutd => Operation::Pshutd,
+            LauncherAdmin::Other(raw) => return std::str::from_utf8(&raw.operation).ok().and_then(Operation::parse),
+        })
+    }
+
+    /// The command's arguments, as Evennia's launcher writes them
+    /// (`arguments` pickled at protocol 5).
+    pub fn to_arguments(&self) -> Result<MsgLauncher2PortalArguments, PayloadError> {
+        let (op, value) = match self {
+            LauncherAdmin::Sstart { server_cmd } => (Operation::Sstart, command_line_value(server_cmd)),
+            LauncherAdmin::Sreload { server_cmd } => {
+                (Operation::Sreload, server_cmd.as_deref().map_or_else(empty_dict, command_line_value))
+            }
+            LauncherAdmin::Sreset { server_cmd } => {
+                (Operation::Sreset, server_cmd.as_deref().map_or_else(empty_dict, command_line_value))
+            }
+            LauncherAdmin::Sshutd => (Operation::Sshutd, empty_dict()),
+            LauncherAdmin::Pshutd => (Operation::Pshutd, empty_dict()),
+            LauncherAdmin::Other(raw) => {
+                return Ok(MsgLauncher2PortalArguments {
+                    operation: raw.operation.clone(),
+                    arguments: raw.arguments.clone(),
+                })
+            }
+        };
+        let arguments = pickle::encode(&value).map_err(pickle::Error::from)?;
+        Ok(MsgLauncher2PortalArguments {
+            operation: Bytes::from_static(op.as_str().as_bytes()),
+            arguments: Bytes::from(arguments),
+        })
+    }
+
+    /// Reads a received command. `arguments` is decoded only for the
+    /// operations whose Portal uses it (SSTART, SRELOAD, SRESET), as Evennia
+    /// reads it; unknown operations become [`LauncherAdmin::Other`].
+    pub fn from_arguments(args: &MsgLauncher2PortalArguments) -> Result<LauncherAdmin, PayloadError> {
+        let op = std::str::from_utf8(&args.operation).ok().and_then(Operation::parse);
+        let decoded = || pickle::decode(&args.arguments).map_err(pickle::Error::from);
+        Ok(match op {
+            Some(Operation::Sstart) => LauncherAdmin::Sstart { server_cmd: command_line_from(decoded()?)? },
+            Some(Operation::Sreload) => LauncherAdmin::Sreload { server_cmd: optional_command_line(decoded()?)? },
+            Some(Operation::Sreset) => LauncherAdmin::Sreset { server_cmd: optional_command_line(decoded()?)? },
+            Some(Operation::Sshutd) => LauncherAdmin::Sshutd,
+            Some(Operation::Pshutd) => LauncherAdmin::Pshutd,
+            _ => LauncherAdmin::Other(RawLauncher {
+                operation: args.operation.clone(),
+                arguments: args.arguments.clone(),
+            }),
+        })
+    }
+}
+
+impl RawLauncher {
+    /// The stock Portal's error text for it: `operation <op> not
+    /// recognized.` with the operation's text itself. (A stock Portal fails
+    /// earlier, with Python's decoding error, on an `operation` that is not
+    /// UTF-8; such bytes show here as U+FFFD.)
+    pub fn not_recognized(&self) -> String {
+        format!("operation {} not recognized.", String::from_utf8_lossy(&self.operation))
+    }
+}
+
+fn empty_dict() -> Value {
+    Value::Dict(Vec::new())
+}
+
 impl RawAdmin {
     /// The payload: `operation` first, then the other keys.
     pub fn to_packed(&self) -> Packed {
@@ -473,9 +632,10 @@ impl RawAdmin {
     }
 
     /// Evennia's error text for an operation it does not handle:
-    /// `operation '\x07' not recognized.`
+    /// `"operation %(op)s not recognized." % {"op": operation}`, so the
+    /// operation's character itself (`"operation \x07 not recognized."`).
     pub fn not_recognized(&self) -> String {
-        format!("operation {} not recognized.", operation_repr(&self.operation))
+        format!("operation {} not recognized.", self.operation)
     }
 }
 
@@ -574,6 +734,107 @@ mod tests {
         assert!(!ServerAdmin::Sshutd.starts_evennia_server());
     }
 
+    /// `pickle.dumps(cmd, pickle.HIGHEST_PROTOCOL)` by CPython 3.12 for the
+    /// command line of `launcher_start_and_reload_carry_a_command_line`.
+    const CPYTHON_SERVER_CMD: &str = "800595c4000000000000005d94288c142f7372762f76656e762f62696e2f747769737464948c482d\
+        2d707974686f6e3d2f7372762f76656e762f6c69622f707974686f6e332e31322f736974652d7061636b616765732f6576656e6e6961\
+        2f7365727665722f7365727665722e7079948c322d2d6c6f676765723d6576656e6e69612e7574696c732e6c6f676765722e47657453\
+        65727665724c6f674f62736572766572948c252d2d70696466696c653d2f7372762f67616d652f7365727665722f7365727665722e70\
+        696494652e";
+
+    fn unhex(hex: &str) -> Vec<u8> {
+        let hex: String = hex.split_whitespace().collect();
+        (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect()
+    }
+
+    fn launcher_args(operation: &[u8], arguments: &[u8]) -> MsgLauncher2PortalArguments {
+        MsgLauncher2PortalArguments {
+            operation: Bytes::copy_from_slice(operation),
+            arguments: Bytes::copy_from_slice(arguments),
+        }
+    }
+
+    /// `admin` is what Python sent as `sent`, and encodes to the same
+    /// operation and the same Python value (this codec writes no memo for
+    /// containers, so the pickle's bytes may differ; Python loads it equal).
+    fn assert_same_as_python(admin: &LauncherAdmin, sent: &MsgLauncher2PortalArguments) {
+        assert_eq!(&LauncherAdmin::from_arguments(sent).unwrap(), admin);
+        let ours = admin.to_arguments().unwrap();
+        assert_eq!(ours.operation, sent.operation);
+        assert_eq!(pickle::decode(&ours.arguments).unwrap(), pickle::decode(&sent.arguments).unwrap());
+        assert_eq!(&LauncherAdmin::from_arguments(&ours).unwrap(), admin);
+    }
+
+    #[test]
+    fn launcher_stop_matches_the_captured_launcher() {
+        // `evennia stop` (tests/fixtures/evennia-6.1/captures.txt, conn4.s2p.bin
+        // boxes 2 and 3): SSHUTD, then PSHUTD, each with `{}` pickled.
+        assert_same_as_python(&LauncherAdmin::Sshutd, &launcher_args(b"\x11", b"\x80\x05}\x94."));
+        assert_same_as_python(&LauncherAdmin::Pshutd, &launcher_args(b"\x10", b"\x80\x05}\x94."));
+    }
+
+    #[test]
+    fn launcher_start_and_reload_carry_a_command_line() {
+        let server_cmd: Vec<String> = [
+            "/srv/venv/bin/twistd",
+            "--python=/srv/venv/lib/python3.12/site-packages/evennia/server/server.py",
+            "--logger=evennia.utils.logger.GetServerLogObserver",
+            "--pidfile=/srv/game/server/server.pid",
+        ]
+        .map(String::from)
+        .to_vec();
+        let sstart = LauncherAdmin::Sstart { server_cmd: server_cmd.clone() };
+        assert_same_as_python(&sstart, &launcher_args(b"\x0f", &unhex(CPYTHON_SERVER_CMD)));
+        assert_eq!(sstart.operation(), Some(Operation::Sstart));
+
+        // SRELOAD / SRESET: `{}` as the launcher sends them, or a command line.
+        for admin in [
+            LauncherAdmin::Sreload { server_cmd: None },
+            LauncherAdmin::Sreload { server_cmd: Some(server_cmd.clone()) },
+            LauncherAdmin::Sreset { server_cmd: None },
+            LauncherAdmin::Sreset { server_cmd: Some(server_cmd) },
+        ] {
+            let args = admin.to_arguments().unwrap();
+            assert_eq!(args.operation[..], *admin.operation().unwrap().as_str().as_bytes());
+            assert_eq!(LauncherAdmin::from_arguments(&args).unwrap(), admin);
+        }
+        let none = launcher_args(b"\x0e", &pickle::encode(&Value::None).unwrap());
+        assert_eq!(LauncherAdmin::from_arguments(&none).unwrap(), LauncherAdmin::Sreload { server_cmd: None });
+    }
+
+    #[test]
+    fn launcher_unknown_and_malformed_instructions() {
+        // PSTATUS goes by MsgStatus; here it is untyped, kept as it came.
+        let raw = RawLauncher { operation: Bytes::from_static(b"\x12"), arguments: Bytes::from_static(b"junk") };
+        let args = launcher_args(b"\x12", b"junk");
+        assert_eq!(LauncherAdmin::from_arguments(&args).unwrap(), LauncherAdmin::Other(raw.clone()));
+        assert_eq!(LauncherAdmin::Other(raw.clone()).to_arguments().unwrap(), args);
+        assert_eq!(LauncherAdmin::Other(raw.clone()).operation(), Some(Operation::Pstatus));
+        assert_eq!(raw.not_recognized(), "operation \x12 not recognized.");
+        let bad_utf8 = LauncherAdmin::from_arguments(&launcher_args(b"\xff", b"")).unwrap();
+        assert!(
+            matches!(&bad_utf8, LauncherAdmin::Other(r) if r.not_recognized() == "operation \u{fffd} not recognized.")
+        );
+        assert_eq!(bad_utf8.operation(), None);
+        // As Evennia, SSHUTD and PSHUTD never read `arguments`.
+        assert_eq!(LauncherAdmin::from_arguments(&launcher_args(b"\x11", b"junk")).unwrap(), LauncherAdmin::Sshutd);
+        // SSTART needs a pickled list of str.
+        assert!(matches!(
+            LauncherAdmin::from_arguments(&launcher_args(b"\x0f", b"junk")),
+            Err(PayloadError::Pickle(_))
+        ));
+        let dict = pickle::encode(&Value::Dict(Vec::new())).unwrap();
+        assert!(matches!(
+            LauncherAdmin::from_arguments(&launcher_args(b"\x0f", &dict)),
+            Err(PayloadError::BadField { .. })
+        ));
+        let ints = pickle::encode(&Value::List(vec![Value::from(1)])).unwrap();
+        assert!(matches!(
+            LauncherAdmin::from_arguments(&launcher_args(b"\x0e", &ints)),
+            Err(PayloadError::BadField { .. })
+        ));
+    }
+
     #[test]
     fn malformed_payloads_are_typed_errors() {
         let no_op = Packed::new(0, Kwargs::new());
@@ -591,6 +852,6 @@ mod tests {
         let bad_mode = Packed::new(0, Kwargs::new().with("operation", "\x11").with("server_restart_mode", 3));
         assert!(matches!(PortalAdmin::from_packed(bad_mode), Err(PayloadError::BadField { .. })));
         let raw = RawAdmin { sessid: 0, operation: "\x07".into(), kwargs: Kwargs::new() };
-        assert_eq!(raw.not_recognized(), "operation '\\x07' not recognized.");
+        assert_eq!(raw.not_recognized(), "operation \x07 not recognized.");
     }
 }

@@ -23,7 +23,7 @@ pub mod wire;
 
 mod start_now;
 
-pub use admin::{PortalAdmin, ServerAdmin};
+pub use admin::{LauncherAdmin, PortalAdmin, ServerAdmin};
 pub use message::Message;
 pub use ops::Operation;
 pub use payload::{Kwargs, Packed, SessId};

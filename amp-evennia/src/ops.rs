@@ -168,8 +168,9 @@ impl fmt::Display for Operation {
     }
 }
 
-/// Writes an operation string as Python's `repr` would show it inside
-/// Evennia's error text (`'\x07'`), for messages about unknown operations.
+/// Writes an operation string as Python's `repr` shows it (`'\x07'`), for
+/// logs and messages about unknown operations. (Evennia's own error text
+/// holds the character itself: see [`crate::admin::RawAdmin::not_recognized`].)
 pub fn operation_repr(text: &str) -> String {
     crate::pickle::Value::Str(text.to_owned()).to_string()
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use tokio::sync::watch;
 
 use super::events::Session;
+use super::flow::Flow;
 use super::outbox::{Outbox, Payload, Receipt, SendError};
 use super::table::SessionTable;
 use crate::admin::ServerAdmin;
@@ -26,6 +27,7 @@ use crate::session::SessionData;
 pub struct ServerHandle {
     pub(crate) table: SessionTable,
     pub(crate) outbox: Outbox,
+    pub(crate) flow: Flow,
     pub(crate) stop: Arc<watch::Sender<bool>>,
     pub(crate) stopped: watch::Receiver<bool>,
     pub(crate) portal: Arc<str>,
@@ -65,6 +67,14 @@ impl ServerHandle {
     /// Whether the AMP connection to the Portal is up (the handshake sent).
     pub fn is_connected(&self) -> bool {
         self.outbox.peer().is_some_and(|p| !p.is_closed())
+    }
+
+    /// Players' input dropped so far because the game was behind while a
+    /// call of the Server awaited the Portal's answer (see
+    /// [`ServerBuilder::event_capacity`](super::ServerBuilder::event_capacity)).
+    /// Each drop is also logged.
+    pub fn dropped_inputs(&self) -> u64 {
+        self.flow.dropped()
     }
 
     /// The Portal's AMP address, as configured.
@@ -164,6 +174,8 @@ impl ServerHandle {
         kwargs: Kwargs,
     ) -> Result<Value, CallFunctionError> {
         let peer = self.outbox.peer().unwrap_or_else(amp_runtime::Peer::detached);
+        // Counted until answered: the Server keeps reading meanwhile.
+        let _awaiting = self.flow.awaiting();
         call_function(&peer, module, function, args, kwargs).await
     }
 

@@ -6,18 +6,20 @@
 //! are decompressed and unpickled right there; large ones on the blocking
 //! pool, their place in the queue held meanwhile. One task, the processor,
 //! takes the queue in order: it applies each message to the session table,
-//! tells the game, and only then lets the handler answer the Portal (an
-//! error as `EXCEPTION`, as Evennia does). A slow game thus slows the
-//! answers, which bounds the handlers running, which pauses reading: the
-//! queue cannot grow without bound.
+//! queues its event for the game, and only then lets the handler answer the
+//! Portal (an error as `EXCEPTION`, as Evennia does). When the game falls
+//! behind, the processor waits before taking the next message, or drops
+//! input: see [`super::flow`]. The processor itself never awaits the Portal.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use amp_runtime::Context;
 use tokio::sync::{mpsc, oneshot, watch};
+use tokio::task::JoinHandle;
 
 use super::events::{ServerEvent, ShutdownMode};
+use super::flow::Delivery;
 use super::outbox::{Outbox, Payload};
 use super::table::SessionTable;
 use crate::admin::{PortalAdmin, ServerAdmin};
@@ -161,24 +163,63 @@ pub(crate) fn channel(packer: Packer) -> (Inbox, SlotReceiver) {
 /// Applies the queue to the session table and tells the game.
 pub(crate) struct Processor {
     pub(crate) table: SessionTable,
-    pub(crate) events: mpsc::Sender<ServerEvent>,
+    pub(crate) delivery: Delivery,
     pub(crate) outbox: Outbox,
     /// Set to ask the supervisor to stop the Server.
     pub(crate) stop: watch::Sender<bool>,
     /// The connection whose handshake finished, if it is still up.
     pub(crate) connected: Option<u64>,
+    /// Inputs dropped since the last one delivered (for the log).
+    pub(crate) dropping: u64,
 }
 
 /// What applying an item leads to.
 enum Next {
     Continue,
     Stop,
+    /// Stop once the task (the SSYNC before a reload or reset) is done.
+    StopAfter(ShutdownMode, JoinHandle<()>),
+}
+
+/// A reload or reset whose SSYNC awaits the Portal's answer.
+struct Stopping {
+    mode: ShutdownMode,
+    ssync: JoinHandle<()>,
+    /// The answer to the Portal's SRELOAD / SRESET, given once stopped.
+    ack: Option<oneshot::Sender<Result<(), String>>>,
+}
+
+/// Ends when `stopping`'s SSYNC is done; never when there is none.
+async fn ssync_done(stopping: &mut Option<Stopping>) {
+    match stopping {
+        Some(s) => {
+            let _ = (&mut s.ssync).await;
+        }
+        None => std::future::pending().await,
+    }
 }
 
 impl Processor {
     /// Serves the queue until a shutdown, or until every sender is gone.
     pub(crate) async fn run(mut self, mut rx: SlotReceiver) {
-        while let Some(slot) = rx.recv().await {
+        let mut stopping: Option<Stopping> = None;
+        loop {
+            // While a reload's SSYNC awaits its answer, the Portal's other
+            // messages are still taken: the answer may be behind them.
+            let slot = tokio::select! {
+                biased;
+                () = ssync_done(&mut stopping) => {
+                    if let Some(Stopping { mode, ack, .. }) = stopping.take() {
+                        self.finish(mode, ack);
+                    }
+                    break;
+                }
+                slot = rx.recv() => match slot {
+                    Some(slot) => slot,
+                    None => break,
+                },
+            };
+            self.delivery.room().await;
             let item: Result<Item, String> = match slot.content {
                 Content::Ready(item) => item.map_err(|e| e.to_string()),
                 Content::Pending(rx) => match rx.await {
@@ -188,53 +229,81 @@ impl Processor {
                 },
             };
             let (result, next) = match item {
-                Ok(item) => self.apply(item).await,
+                Ok(item) => self.apply(item, stopping.is_some()).await,
                 Err(e) => {
                     tracing::warn!(error = %e, "undecodable message from the Portal");
                     (Err(e), Next::Continue)
                 }
             };
-            if let Some(ack) = slot.ack {
-                let _ = ack.send(result);
-            }
-            if let Next::Stop = next {
-                let _ = self.stop.send(true);
-                break;
+            match next {
+                Next::Continue => {
+                    if let Some(ack) = slot.ack {
+                        let _ = ack.send(result);
+                    }
+                }
+                Next::Stop => {
+                    self.finish(ShutdownMode::Shutdown, slot.ack);
+                    break;
+                }
+                Next::StopAfter(mode, ssync) => stopping = Some(Stopping { mode, ssync, ack: slot.ack }),
             }
         }
     }
 
-    async fn emit(&self, event: ServerEvent) {
-        // A game that dropped its receiver just stops hearing.
-        let _ = self.events.send(event).await;
+    /// Tells the game, answers the Portal's request, and asks the Server to stop.
+    fn finish(&mut self, mode: ShutdownMode, ack: Option<oneshot::Sender<Result<(), String>>>) {
+        tracing::info!(mode = mode.as_str(), "the Portal asked the server to stop");
+        self.delivery.push(ServerEvent::Shutdown { mode });
+        if let Some(ack) = ack {
+            let _ = ack.send(Ok(()));
+        }
+        let _ = self.stop.send(true);
     }
 
-    async fn apply(&mut self, item: Item) -> (Result<(), String>, Next) {
+    fn emit(&self, event: ServerEvent) {
+        self.delivery.push(event);
+    }
+
+    async fn apply(&mut self, item: Item, stopping: bool) -> (Result<(), String>, Next) {
         match item {
             Item::Input(sessid, message) => {
-                if self.table.contains(sessid) {
-                    self.emit(ServerEvent::Input { sessid, message }).await;
-                } else {
+                if !self.table.contains(sessid) {
                     // As Evennia: input of a session the Server does not know is dropped.
                     tracing::debug!(sessid, "input for an unknown session dropped");
+                } else if self.delivery.full() {
+                    // Only while a call awaits the Portal's answer (see `flow`).
+                    if self.dropping == 0 {
+                        tracing::warn!(
+                            "the game is behind while a call awaits the Portal's answer: \
+                             dropping players' input until it catches up"
+                        );
+                    }
+                    self.dropping += 1;
+                    self.delivery.count_drop();
+                } else {
+                    if self.dropping > 0 {
+                        tracing::warn!(dropped = self.dropping, "players' input dropped while the game was behind");
+                        self.dropping = 0;
+                    }
+                    self.emit(ServerEvent::Input { sessid, message });
                 }
             }
-            Item::Admin(admin) => return self.admin(admin).await,
+            Item::Admin(admin) => return self.admin(admin, stopping).await,
             Item::Connected { portal, peer } => {
                 self.connected = Some(peer);
-                self.emit(ServerEvent::Connected { portal }).await;
+                self.emit(ServerEvent::Connected { portal });
             }
             Item::Disconnected { peer, reason } => {
                 if self.connected == Some(peer) {
                     self.connected = None;
-                    self.emit(ServerEvent::Disconnected { reason }).await;
+                    self.emit(ServerEvent::Disconnected { reason });
                 }
             }
         }
         (Ok(()), Next::Continue)
     }
 
-    async fn admin(&mut self, admin: PortalAdmin) -> (Result<(), String>, Next) {
+    async fn admin(&mut self, admin: PortalAdmin, stopping: bool) -> (Result<(), String>, Next) {
         match admin {
             PortalAdmin::Psync(sync) => {
                 let dropped = self.table.replace(sync.sessions);
@@ -245,33 +314,36 @@ impl Processor {
                     portal_start_time: sync.portal_start_time,
                     sessions,
                     dropped,
-                })
-                .await;
+                });
             }
             PortalAdmin::Pconn { sessid, session } => {
                 let session = self.table.insert(sessid, session);
-                self.emit(ServerEvent::SessionConnected(session)).await;
+                self.emit(ServerEvent::SessionConnected(session));
             }
             PortalAdmin::Pconnsync { sessid, session } => {
                 // Evennia updates a known session and ignores others.
                 if let Some(session) = self.table.update(sessid, &session) {
-                    self.emit(ServerEvent::SessionSynced(session)).await;
+                    self.emit(ServerEvent::SessionSynced(session));
                 }
             }
             PortalAdmin::Pdisconn { sessid } => {
                 // The Portal repeats PDISCONN after an SDISCONN: the second finds nothing.
                 if let Some(session) = self.table.remove(sessid) {
-                    self.emit(ServerEvent::SessionDisconnected(session)).await;
+                    self.emit(ServerEvent::SessionDisconnected(session));
                 }
             }
             PortalAdmin::Pdisconnall => {
                 for session in self.table.clear() {
-                    self.emit(ServerEvent::SessionDisconnected(session)).await;
+                    self.emit(ServerEvent::SessionDisconnected(session));
                 }
             }
-            PortalAdmin::Sshutd { .. } => return self.shutdown(ShutdownMode::Shutdown).await,
-            PortalAdmin::Sreload { .. } => return self.shutdown(ShutdownMode::Reload).await,
-            PortalAdmin::Sreset { .. } => return self.shutdown(ShutdownMode::Reset).await,
+            PortalAdmin::Sshutd { .. } | PortalAdmin::Sreload { .. } | PortalAdmin::Sreset { .. } if stopping => {
+                // Already stopping (its SSYNC awaits the answer): once is enough.
+                tracing::debug!("stop request while stopping ignored");
+            }
+            PortalAdmin::Sshutd { .. } => return (Ok(()), Next::Stop),
+            PortalAdmin::Sreload { .. } => return (Ok(()), self.sync_then_stop(ShutdownMode::Reload)),
+            PortalAdmin::Sreset { .. } => return (Ok(()), self.sync_then_stop(ShutdownMode::Reset)),
             PortalAdmin::Other(raw) => {
                 tracing::warn!(%raw, "unknown admin operation from the Portal");
                 return (Err(raw.not_recognized()), Next::Continue);
@@ -280,12 +352,15 @@ impl Processor {
         (Ok(()), Next::Continue)
     }
 
-    async fn shutdown(&mut self, mode: ShutdownMode) -> (Result<(), String>, Next) {
-        if mode != ShutdownMode::Shutdown {
-            // As Evennia's Server before a reload or reset: leave every
-            // session's data with the Portal, which hands it to the next Server.
-            let ssync = ServerAdmin::Ssync { sessions: self.table.sync_data(), clean: None };
-            match self.outbox.send(Payload::Admin(ssync)).await {
+    /// As Evennia's Server before a reload or reset: leaves every session's
+    /// data with the Portal (SSYNC), which hands it to the next Server. The
+    /// answer is awaited (for up to 10 s) in a task: the processor goes on
+    /// taking the Portal's messages meanwhile.
+    fn sync_then_stop(&self, mode: ShutdownMode) -> Next {
+        let ssync = ServerAdmin::Ssync { sessions: self.table.sync_data(), clean: None };
+        let outbox = self.outbox.clone();
+        let task = tokio::spawn(async move {
+            match outbox.send(Payload::Admin(ssync)).await {
                 Ok(receipt) => match tokio::time::timeout(Duration::from_secs(10), receipt).await {
                     Ok(Ok(())) => {}
                     Ok(Err(e)) => tracing::warn!(error = %e, "SSYNC before {} failed", mode.as_str()),
@@ -293,9 +368,7 @@ impl Processor {
                 },
                 Err(e) => tracing::warn!(error = %e, "SSYNC before {} not sent", mode.as_str()),
             }
-        }
-        tracing::info!(mode = mode.as_str(), "the Portal asked the server to stop");
-        self.emit(ServerEvent::Shutdown { mode }).await;
-        (Ok(()), Next::Stop)
+        });
+        Next::StopAfter(mode, task)
     }
 }

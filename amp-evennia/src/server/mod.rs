@@ -32,6 +32,14 @@
 //! logged-in players, e.g. for MSSP, and the data it hands back on the next
 //! PSYNC). [`ServerHandle::login`] sends it.
 //!
+//! # A game that falls behind
+//! Events wait in the game's queue and in a backlog of as many again
+//! ([`ServerBuilder::event_capacity`]). Past that the Server makes the
+//! Portal wait, except while one of its own calls awaits the Portal's
+//! answer: it then goes on reading and drops players' input instead
+//! (logged, counted by [`ServerHandle::dropped_inputs`]), so a game may
+//! await a [`Receipt`] in its event loop without stalling.
+//!
 //! # Using it
 //! ```no_run
 //! use amp_evennia::server::{EvenniaServer, ServerEvent};
@@ -55,6 +63,7 @@
 //! ```
 
 mod events;
+mod flow;
 mod handle;
 mod inbox;
 mod outbox;
@@ -75,6 +84,7 @@ use crate::admin::{ServerAdmin, ServerInfo};
 use crate::function_call::FunctionRegistry;
 use crate::start_now::start_now;
 use crate::wire::{AdminServer2PortalSlices, AdminServer2PortalSlicesArguments, Packer, ServerWireDispatcher};
+use flow::{Delivery, Flow};
 use inbox::{Handler, Inbox, Item, Processor};
 use outbox::Outbox;
 use table::SessionTable;
@@ -161,8 +171,20 @@ impl ServerBuilder {
         self
     }
 
-    /// Events buffered for a slow game before the Server stops reading from
-    /// the Portal. Default 1024.
+    /// Events waiting for the game in its queue; the Server holds as many
+    /// again behind it. Default 1024.
+    ///
+    /// When both are full, the Server stops answering the Portal, so stops
+    /// reading from it (backpressure: the Portal keeps the rest, as a stock
+    /// Portal does for a busy Evennia Server), unless a call of the Server
+    /// awaits the Portal's answer (a message sent, PSYNC, FunctionCall):
+    /// then it goes on reading so that the answer, queued behind the
+    /// Portal's calls, can arrive, and drops players' input meanwhile (with
+    /// a warning in the log; see [`ServerHandle::dropped_inputs`]), as
+    /// Evennia's Portal drops input past its command rate. Session events
+    /// are never dropped; past twice the capacity the Server stops reading
+    /// even then. So a game may await [`Receipt`]s in its event loop, and a
+    /// flood cannot grow the Server's memory without bound.
     pub fn event_capacity(mut self, n: usize) -> Self {
         self.event_capacity = n.max(1);
         self
@@ -203,7 +225,8 @@ impl ServerBuilder {
         let info = info.unwrap_or_else(|| ServerInfo::new("amp-evennia", env!("CARGO_PKG_VERSION"), port_of(&portal)));
 
         let table = SessionTable::default();
-        let outbox = Outbox::spawn(send_queue, max_in_flight, packer);
+        let flow = Flow::default();
+        let outbox = Outbox::spawn(send_queue, max_in_flight, packer, flow.clone());
         let (inbox, queue) = inbox::channel(packer);
         let (events_tx, events) = mpsc::channel(event_capacity);
         let (stop_tx, stop_rx) = watch::channel(false);
@@ -212,16 +235,24 @@ impl ServerBuilder {
 
         let processor = Processor {
             table: table.clone(),
-            events: events_tx,
+            delivery: Delivery::spawn(events_tx, flow.clone(), event_capacity),
             outbox: outbox.clone(),
             stop: (*stop_tx).clone(),
             connected: None,
+            dropping: 0,
         };
         tokio::spawn(processor.run(queue));
 
         let handler = Handler { inbox: inbox.clone(), functions: Arc::new(functions) };
-        let handshake =
-            Arc::new(Handshake { inbox, outbox: outbox.clone(), packer, spid, info, portal: portal.clone() });
+        let handshake = Arc::new(Handshake {
+            inbox,
+            outbox: outbox.clone(),
+            flow: flow.clone(),
+            packer,
+            spid,
+            info,
+            portal: portal.clone(),
+        });
         let client = ReconnectingClient::builder(Target::Tcp(portal.clone()))
             .config(connection)
             .reconnect(reconnect)
@@ -232,7 +263,7 @@ impl ServerBuilder {
             .spawn(ServerWireDispatcher::new(handler));
         tokio::spawn(supervise(client, outbox.clone(), stop_rx, stopped_tx));
 
-        let handle = ServerHandle { table, outbox, stop: stop_tx, stopped, portal: portal.into() };
+        let handle = ServerHandle { table, outbox, flow, stop: stop_tx, stopped, portal: portal.into() };
         (handle, events)
     }
 }
@@ -264,6 +295,7 @@ async fn supervise(
 struct Handshake {
     inbox: Inbox,
     outbox: Outbox,
+    flow: Flow,
     packer: Packer,
     spid: i64,
     info: ServerInfo,
@@ -272,6 +304,9 @@ struct Handshake {
 
 impl Handshake {
     async fn run(&self, peer: Peer) -> Result<(), HookError> {
+        // The Portal's PSYNC comes before the answer to ours: it must be taken
+        // even when the game is behind.
+        let _awaiting = self.flow.awaiting();
         let psync = ServerAdmin::Psync { spid: self.spid, info: self.info.clone() };
         let packed_data = self.packer.pack(psync.to_packed(), 0).await?;
         let caller = peer.clone();

@@ -19,6 +19,7 @@ use futures::stream::FuturesUnordered;
 use futures::StreamExt;
 use tokio::sync::{mpsc, oneshot};
 
+use super::flow::Flow;
 use crate::admin::ServerAdmin;
 use crate::message::Message;
 use crate::ops::Operation;
@@ -81,10 +82,13 @@ impl<E: CommandError> From<CallError<E>> for SendError {
 /// failed). Dropping it does not cancel the message.
 ///
 /// Awaiting receipts is seldom needed (messages keep their order without
-/// it). Avoid it in the task that reads the [`ServerEvent`](super::ServerEvent)s:
-/// when the Portal floods input and the event queue is full, the Server
-/// stops reading from the connection (backpressure), the answer cannot
-/// arrive, and the wait ends only at the call timeout (60 s by default).
+/// it), but it is safe anywhere, the task that reads the
+/// [`ServerEvent`](super::ServerEvent)s included: while a message awaits
+/// the Portal's answer the Server keeps reading from the Portal, even when
+/// the game is behind, and drops players' input past its buffers rather
+/// than stall (see [`ServerBuilder::event_capacity`](super::ServerBuilder::event_capacity)).
+/// A Portal that does not answer at all makes the wait end at the call
+/// timeout (60 s by default) with [`SendError::Lost`].
 #[derive(Debug)]
 #[must_use = "a Receipt only reports the outcome; the message is sent either way"]
 pub struct Receipt {
@@ -121,10 +125,10 @@ pub(crate) struct Outbox {
 impl Outbox {
     /// A queue of `depth` messages and its sender task, with at most
     /// `max_in_flight` calls awaiting answers.
-    pub(crate) fn spawn(depth: usize, max_in_flight: usize, packer: Packer) -> Outbox {
+    pub(crate) fn spawn(depth: usize, max_in_flight: usize, packer: Packer, flow: Flow) -> Outbox {
         let (tx, rx) = mpsc::channel(depth.max(1));
         let peer = Arc::new(Mutex::new(None));
-        tokio::spawn(run(rx, peer.clone(), packer, max_in_flight.max(1)));
+        tokio::spawn(run(rx, peer.clone(), packer, max_in_flight.max(1), flow));
         Outbox { tx, peer, closed: Arc::new(AtomicBool::new(false)) }
     }
 
@@ -167,7 +171,13 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-async fn run(mut rx: mpsc::Receiver<Job>, peer: Arc<Mutex<Option<Peer>>>, packer: Packer, max_in_flight: usize) {
+async fn run(
+    mut rx: mpsc::Receiver<Job>,
+    peer: Arc<Mutex<Option<Peer>>>,
+    packer: Packer,
+    max_in_flight: usize,
+    flow: Flow,
+) {
     let mut in_flight = FuturesUnordered::new();
     loop {
         tokio::select! {
@@ -175,7 +185,7 @@ async fn run(mut rx: mpsc::Receiver<Job>, peer: Arc<Mutex<Option<Peer>>>, packer
             Some(()) = in_flight.next(), if !in_flight.is_empty() => {}
             job = rx.recv(), if in_flight.len() < max_in_flight => {
                 let Some(job) = job else { break };
-                if let Some(waiting) = start(job, &peer, &packer).await {
+                if let Some(waiting) = start(job, &peer, &packer, &flow).await {
                     in_flight.push(waiting);
                 }
             }
@@ -188,7 +198,7 @@ async fn run(mut rx: mpsc::Receiver<Job>, peer: Arc<Mutex<Option<Peer>>>, packer
 type Waiting = Pin<Box<dyn Future<Output = ()> + Send>>;
 
 /// Encodes a job and starts its call; returns what is left to await.
-async fn start(job: Job, peer: &Mutex<Option<Peer>>, packer: &Packer) -> Option<Waiting> {
+async fn start(job: Job, peer: &Mutex<Option<Peer>>, packer: &Packer, flow: &Flow) -> Option<Waiting> {
     let Job { payload, done } = job;
     let (packed, size_hint) = match &payload {
         Payload::Msg(sessid, message) => (message.to_packed(*sessid), message.approx_len(packer.blocking_from)),
@@ -222,12 +232,16 @@ async fn start(job: Job, peer: &Mutex<Option<Peer>>, packer: &Packer) -> Option<
         let _ = done.send(Err(SendError::NotConnected));
         return None;
     };
+    // Counted until answered: the Server keeps reading meanwhile (see `flow`).
+    let awaiting = flow.awaiting();
     let call: Pin<Box<dyn Future<Output = Result<(), SendError>> + Send>> = match payload {
         Payload::Msg(..) => Box::pin(async move {
+            let _awaiting = awaiting;
             peer.call::<MsgServer2PortalSlices>(MsgServer2PortalSlicesArguments { packed_data: slices }).await?;
             Ok(())
         }),
         Payload::Admin(_) => Box::pin(async move {
+            let _awaiting = awaiting;
             peer.call::<AdminServer2PortalSlices>(AdminServer2PortalSlicesArguments { packed_data: slices }).await?;
             Ok(())
         }),

@@ -186,6 +186,11 @@ async fn status_function_call_and_unknown_operations() {
     assert!(matches!(peer.call::<AdminPortal2Server>(args).await, Err(CallError::Declared(_))));
     assert!(server.is_connected());
 
+    // PSTATUS, which Evennia's own Portal does not handle, gets its error text.
+    let receipt = server.admin(ServerAdmin::Pstatus).await.unwrap();
+    let err = tokio::time::timeout(STEP, receipt).await.unwrap().unwrap_err();
+    assert!(err.to_string().contains("operation \x12 not recognized."), "{err}");
+
     // And the Portal's functions are reachable from the server (none here).
     let err = server.function_call("portal", "f", vec![], Kwargs::new()).await.unwrap_err();
     assert!(err.to_string().contains("no function portal.f"), "{err}");

@@ -13,6 +13,7 @@ use crate::commands::{FunctionCallArguments, FunctionCallError, FunctionCallResp
 use crate::commands::{MsgStatusArguments, MsgStatusError, MsgStatusResponse};
 use crate::function_call::FunctionRegistry;
 use crate::message::Message;
+use crate::ops::Operation;
 use crate::payload::{Kwargs, SessId};
 use crate::session::SessionData;
 use crate::start_now::start_now;
@@ -171,7 +172,8 @@ impl PortalWireHandler for Handler {
                 return Err(exception(format!("this Portal opens no outgoing protocols ({protocol_path})")));
             }
             ServerAdmin::Pstatus => {
-                return Err(exception("operation '\\x12' not recognized.".to_owned()));
+                // Evennia formats the operation with %s: the character itself.
+                return Err(exception(format!("operation {} not recognized.", Operation::Pstatus.as_str())));
             }
             ServerAdmin::Other(raw) => return Err(exception(raw.not_recognized())),
         }

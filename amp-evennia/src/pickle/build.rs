@@ -226,7 +226,7 @@ impl<'l> Builder<'l> {
 }
 
 /// Bytes of text or binary data a scalar holds.
-fn scalar_bytes(v: &Value) -> usize {
+pub(super) fn scalar_bytes(v: &Value) -> usize {
     match v {
         Value::Str(s) => s.len(),
         Value::Bytes(b) | Value::ByteArray(b) => b.len(),

@@ -28,7 +28,7 @@ impl Machine<'_> {
                 Slot::Val(v) => v.type_name(),
                 Slot::Node(id) => self.arena[*id as usize].kind.type_name(),
             };
-            return Err(self.invalid(format!("a {type_name} is not callable")));
+            return Err(self.r.invalid(format!("a {type_name} is not callable")));
         }
         if kind == ObjectKind::Reduce {
             if let Some(made) = self.builtin(&callable, args)? {
@@ -54,16 +54,7 @@ impl Machine<'_> {
     /// when the call is something else (it then stays an opaque object).
     fn builtin(&mut self, callable: &Slot, args: NodeId) -> Result<Option<Slot>, DecodeError> {
         let Some(Value::Global(g)) = self.scalar(callable) else { return Ok(None) };
-        let which = match (g.module.as_str(), g.name.as_str()) {
-            ("builtins", "set") => Builtin::Set,
-            ("builtins", "frozenset") => Builtin::FrozenSet,
-            ("builtins", "bytes") => Builtin::Bytes,
-            ("builtins", "bytearray") => Builtin::ByteArray,
-            ("_codecs", "encode") => Builtin::Encode,
-            ("builtins", "getattr") => Builtin::GetAttr,
-            ("copyreg", "__newobj_ex__") => Builtin::NewObjEx,
-            _ => return Ok(None),
-        };
+        let Some(which) = Builtin::of(g) else { return Ok(None) };
         let NodeKind::Tuple(items) = &self.arena[args as usize].kind else { return Ok(None) };
         match (which, items.as_slice()) {
             (Builtin::Set, []) => self.made_node(NodeKind::Set(Vec::new())),
@@ -188,8 +179,9 @@ impl Machine<'_> {
     }
 }
 
+/// The constructors REDUCE may call that are built here as data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Builtin {
+pub(super) enum Builtin {
     Set,
     FrozenSet,
     Bytes,
@@ -197,6 +189,22 @@ enum Builtin {
     Encode,
     GetAttr,
     NewObjEx,
+}
+
+impl Builtin {
+    /// The constructor `g` names, if it is one.
+    pub(super) fn of(g: &Global) -> Option<Builtin> {
+        Some(match (g.module.as_str(), g.name.as_str()) {
+            ("builtins", "set") => Builtin::Set,
+            ("builtins", "frozenset") => Builtin::FrozenSet,
+            ("builtins", "bytes") => Builtin::Bytes,
+            ("builtins", "bytearray") => Builtin::ByteArray,
+            ("_codecs", "encode") => Builtin::Encode,
+            ("builtins", "getattr") => Builtin::GetAttr,
+            ("copyreg", "__newobj_ex__") => Builtin::NewObjEx,
+            _ => return None,
+        })
+    }
 }
 
 /// `_codecs.encode(text, encoding)` for the encodings CPython's bytes pickling

@@ -1,9 +1,11 @@
-//! The pickle stack machine: bytes in, an object graph out. Never recursive,
-//! never imports or calls anything.
+//! Decoding: the one-pass decoder ([`super::direct`]) first, else the pickle
+//! stack machine (bytes in, an object graph out, turned into a tree by
+//! [`super::build`]). Never recursive, never imports or calls anything.
 
 use num_bigint::BigInt;
 
 use super::build::build;
+use super::direct;
 use super::error::DecodeError;
 use super::graph::{NodeKind, Slot};
 use super::limits::DecodeOptions;
@@ -29,25 +31,40 @@ pub fn decode_with(input: &[u8], options: &DecodeOptions) -> Result<Value, Decod
     if input.len() > limits.max_input_bytes {
         return Err(DecodeError::InputTooLarge { len: input.len(), limit: limits.max_input_bytes });
     }
+    // Nearly every pickle decodes in one pass (see `direct`); the graph
+    // decoder takes the others and reports every error.
+    if let Some((value, stop)) = direct::decode(input, limits) {
+        check_trailing(input, stop, options)?;
+        return Ok(value);
+    }
+    decode_graph(input, options)
+}
+
+/// The graph decoder alone: the reference the one-pass decoder agrees with.
+pub(super) fn decode_graph(input: &[u8], options: &DecodeOptions) -> Result<Value, DecodeError> {
     let mut machine = Machine::new(input, options);
     let (root, stop) = machine.run()?;
+    check_trailing(input, stop, options)?;
+    build(machine.arena, root, &options.limits)
+}
+
+/// Bytes after STOP are an error unless the options allow them.
+fn check_trailing(input: &[u8], stop: usize, options: &DecodeOptions) -> Result<(), DecodeError> {
     if stop + 1 < input.len() && !options.allow_trailing_bytes {
         return Err(DecodeError::TrailingBytes { offset: stop, count: input.len() - stop - 1 });
     }
-    build(machine.arena, root, limits)
+    Ok(())
 }
+
 impl Machine<'_> {
     /// Runs to STOP: the root and STOP's offset.
     pub(super) fn run(&mut self) -> Result<(Slot, usize), DecodeError> {
         loop {
-            let Some(&code) = self.input.get(self.pos) else {
-                return Err(DecodeError::Truncated { offset: self.input.len(), what: "the pickle (no STOP opcode)" });
+            let Some(code) = self.r.next_op() else {
+                return Err(DecodeError::Truncated { offset: self.r.input.len(), what: "the pickle (no STOP opcode)" });
             };
-            self.op = code;
-            self.at = self.pos;
-            self.pos += 1;
             if code == op::STOP {
-                return Ok((self.pop()?, self.at));
+                return Ok((self.pop()?, self.r.at));
             }
             self.step(code)?;
         }
@@ -56,17 +73,17 @@ impl Machine<'_> {
     fn step(&mut self, code: u8) -> Result<(), DecodeError> {
         match code {
             op::PROTO => {
-                let version = self.u8()?;
+                let version = self.r.u8()?;
                 if version > 5 {
-                    return Err(DecodeError::UnsupportedProtocol { protocol: version, offset: self.at });
+                    return Err(DecodeError::UnsupportedProtocol { protocol: version, offset: self.r.at });
                 }
                 self.proto = version;
             }
             op::FRAME => {
                 // A frame is only a read-ahead hint; check it is all there, as CPython does.
-                let len = self.u64()?;
-                if len > (self.input.len() - self.pos) as u64 {
-                    return Err(self.truncated("a FRAME"));
+                let len = self.r.u64()?;
+                if len > (self.r.input.len() - self.r.pos) as u64 {
+                    return Err(self.r.truncated("a FRAME"));
                 }
             }
             op::MARK => {
@@ -94,97 +111,97 @@ impl Machine<'_> {
             op::NEWTRUE => self.push_val(Value::Bool(true))?,
             op::NEWFALSE => self.push_val(Value::Bool(false))?,
             op::INT => {
-                let line = self.line()?;
-                let v = text::parse_int(line).map_err(|r| self.invalid(r))?;
+                let line = self.r.line()?;
+                let v = text::parse_int(line).map_err(|r| self.r.invalid(r))?;
                 self.push_val(v)?;
             }
             op::BININT => {
-                let n = i32::from_le_bytes(self.array()?);
+                let n = i32::from_le_bytes(self.r.array()?);
                 self.push_val(Value::Int(i64::from(n)))?;
             }
             op::BININT1 => {
-                let n = self.u8()?;
+                let n = self.r.u8()?;
                 self.push_val(Value::Int(i64::from(n)))?;
             }
             op::BININT2 => {
-                let n = u16::from_le_bytes(self.array()?);
+                let n = u16::from_le_bytes(self.r.array()?);
                 self.push_val(Value::Int(i64::from(n)))?;
             }
             op::LONG => {
-                let line = self.line()?;
-                let v = text::parse_long(line).map_err(|r| self.invalid(r))?;
+                let line = self.r.line()?;
+                let v = text::parse_long(line).map_err(|r| self.r.invalid(r))?;
                 self.push_val(v)?;
             }
             op::LONG1 => {
-                let n = usize::from(self.u8()?);
-                let bytes = self.take(n)?;
+                let n = usize::from(self.r.u8()?);
+                let bytes = self.r.take(n)?;
                 self.push_val(Value::from_bigint(BigInt::from_signed_bytes_le(bytes)))?;
             }
             op::LONG4 => {
-                let n = self.signed_len()?;
-                let bytes = self.take(n)?;
+                let n = self.r.signed_len()?;
+                let bytes = self.r.take(n)?;
                 self.push_val(Value::from_bigint(BigInt::from_signed_bytes_le(bytes)))?;
             }
             op::FLOAT => {
-                let line = self.line()?;
-                let x = text::parse_float(line).map_err(|r| self.invalid(r))?;
+                let line = self.r.line()?;
+                let x = text::parse_float(line).map_err(|r| self.r.invalid(r))?;
                 self.push_val(Value::Float(x))?;
             }
             op::BINFLOAT => {
-                let x = f64::from_be_bytes(self.array()?);
+                let x = f64::from_be_bytes(self.r.array()?);
                 self.push_val(Value::Float(x))?;
             }
 
             op::STRING => {
-                let line = self.line()?;
-                let bytes = text::parse_quoted(line).map_err(|r| self.invalid(r))?;
+                let line = self.r.line()?;
+                let bytes = text::parse_quoted(line).map_err(|r| self.r.invalid(r))?;
                 self.push_py2_str(bytes)?;
             }
             op::BINSTRING => {
-                let n = self.signed_len()?;
-                let bytes = self.take(n)?.to_vec();
+                let n = self.r.signed_len()?;
+                let bytes = self.r.take(n)?.to_vec();
                 self.push_py2_str(bytes)?;
             }
             op::SHORT_BINSTRING => {
-                let n = usize::from(self.u8()?);
-                let bytes = self.take(n)?.to_vec();
+                let n = usize::from(self.r.u8()?);
+                let bytes = self.r.take(n)?.to_vec();
                 self.push_py2_str(bytes)?;
             }
             op::UNICODE => {
-                let line = self.line()?;
-                let s = text::raw_unicode_escape_decode(line).map_err(|r| self.invalid(r))?;
+                let line = self.r.line()?;
+                let s = text::raw_unicode_escape_decode(line).map_err(|r| self.r.invalid(r))?;
                 self.push_val(Value::Str(s))?;
             }
             op::SHORT_BINUNICODE => {
-                let n = usize::from(self.u8()?);
+                let n = usize::from(self.r.u8()?);
                 self.push_utf8(n)?;
             }
             op::BINUNICODE => {
-                let n = u32::from_le_bytes(self.array()?) as usize;
+                let n = u32::from_le_bytes(self.r.array()?) as usize;
                 self.push_utf8(n)?;
             }
             op::BINUNICODE8 => {
-                let n = self.u64_len()?;
+                let n = self.r.u64_len()?;
                 self.push_utf8(n)?;
             }
             op::SHORT_BINBYTES => {
-                let n = usize::from(self.u8()?);
-                let bytes = self.take(n)?.to_vec();
+                let n = usize::from(self.r.u8()?);
+                let bytes = self.r.take(n)?.to_vec();
                 self.push_val(Value::Bytes(bytes))?;
             }
             op::BINBYTES => {
-                let n = u32::from_le_bytes(self.array()?) as usize;
-                let bytes = self.take(n)?.to_vec();
+                let n = u32::from_le_bytes(self.r.array()?) as usize;
+                let bytes = self.r.take(n)?.to_vec();
                 self.push_val(Value::Bytes(bytes))?;
             }
             op::BINBYTES8 => {
-                let n = self.u64_len()?;
-                let bytes = self.take(n)?.to_vec();
+                let n = self.r.u64_len()?;
+                let bytes = self.r.take(n)?.to_vec();
                 self.push_val(Value::Bytes(bytes))?;
             }
             op::BYTEARRAY8 => {
-                let n = self.u64_len()?;
-                let bytes = self.take(n)?.to_vec();
+                let n = self.r.u64_len()?;
+                let bytes = self.r.take(n)?.to_vec();
                 self.push_val(Value::ByteArray(bytes))?;
             }
 
@@ -249,36 +266,36 @@ impl Machine<'_> {
             }
 
             op::PUT => {
-                let line = self.line()?;
-                let index = text::parse_index(line).map_err(|r| self.invalid(r))?;
+                let line = self.r.line()?;
+                let index = text::parse_index(line).map_err(|r| self.r.invalid(r))?;
                 self.memo_put(index)?;
             }
             op::BINPUT => {
-                let index = self.u8()?;
+                let index = self.r.u8()?;
                 self.memo_put(u64::from(index))?;
             }
             op::LONG_BINPUT => {
-                let index = u32::from_le_bytes(self.array()?);
+                let index = u32::from_le_bytes(self.r.array()?);
                 self.memo_put(u64::from(index))?;
             }
             op::MEMOIZE => self.memo_put(self.memo.len)?,
             op::GET => {
-                let line = self.line()?;
-                let index = text::parse_index(line).map_err(|r| self.invalid(r))?;
+                let line = self.r.line()?;
+                let index = text::parse_index(line).map_err(|r| self.r.invalid(r))?;
                 self.memo_get(index)?;
             }
             op::BINGET => {
-                let index = self.u8()?;
+                let index = self.r.u8()?;
                 self.memo_get(u64::from(index))?;
             }
             op::LONG_BINGET => {
-                let index = u32::from_le_bytes(self.array()?);
+                let index = u32::from_le_bytes(self.r.array()?);
                 self.memo_get(u64::from(index))?;
             }
 
             op::GLOBAL => {
-                let module = self.line_utf8()?;
-                let name = self.line_utf8()?;
+                let module = self.r.line_utf8()?;
+                let name = self.r.line_utf8()?;
                 let global = self.global(module, name);
                 self.push_val(global)?;
             }
@@ -286,7 +303,7 @@ impl Machine<'_> {
                 let name = self.pop()?;
                 let module = self.pop()?;
                 let (Some(module), Some(name)) = (self.slot_str(&module), self.slot_str(&name)) else {
-                    return Err(self.invalid("module and name must be str"));
+                    return Err(self.r.invalid("module and name must be str"));
                 };
                 let global = self.global(module.to_owned(), name.to_owned());
                 self.push_val(global)?;
@@ -294,13 +311,13 @@ impl Machine<'_> {
             op::REDUCE => {
                 let args = self.pop()?;
                 let callable = self.pop()?;
-                let args = self.tuple_id(&args).ok_or_else(|| self.invalid("the arguments are not a tuple"))?;
+                let args = self.tuple_id(&args).ok_or_else(|| self.r.invalid("the arguments are not a tuple"))?;
                 let made = self.call(callable, ObjectKind::Reduce, args, None)?;
                 self.stack.push(made);
             }
             op::INST => {
-                let module = self.line_utf8()?;
-                let name = self.line_utf8()?;
+                let module = self.r.line_utf8()?;
+                let name = self.r.line_utf8()?;
                 let items = self.pop_mark()?;
                 let callable = Slot::Val(self.global(module, name));
                 self.count(1)?;
@@ -310,7 +327,7 @@ impl Machine<'_> {
             }
             op::OBJ => {
                 let mut items = self.pop_mark()?.into_iter();
-                let callable = items.next().ok_or_else(|| self.underflow())?;
+                let callable = items.next().ok_or_else(|| self.r.underflow())?;
                 self.count(1)?;
                 let args = self.node(NodeKind::Tuple(items.collect()))?;
                 let made = self.call(callable, ObjectKind::Reduce, args, None)?;
@@ -319,7 +336,7 @@ impl Machine<'_> {
             op::NEWOBJ => {
                 let args = self.pop()?;
                 let cls = self.pop()?;
-                let args = self.tuple_id(&args).ok_or_else(|| self.invalid("the arguments are not a tuple"))?;
+                let args = self.tuple_id(&args).ok_or_else(|| self.r.invalid("the arguments are not a tuple"))?;
                 let made = self.call(cls, ObjectKind::NewObj, args, None)?;
                 self.stack.push(made);
             }
@@ -327,9 +344,9 @@ impl Machine<'_> {
                 let kwargs = self.pop()?;
                 let args = self.pop()?;
                 let cls = self.pop()?;
-                let args = self.tuple_id(&args).ok_or_else(|| self.invalid("the arguments are not a tuple"))?;
+                let args = self.tuple_id(&args).ok_or_else(|| self.r.invalid("the arguments are not a tuple"))?;
                 if !matches!(&kwargs, Slot::Node(id) if matches!(self.arena[*id as usize].kind, NodeKind::Dict(_))) {
-                    return Err(self.invalid("the keyword arguments are not a dict"));
+                    return Err(self.r.invalid("the keyword arguments are not a dict"));
                 }
                 let made = self.call(cls, ObjectKind::NewObjEx, args, Some(kwargs))?;
                 self.stack.push(made);
@@ -349,20 +366,22 @@ impl Machine<'_> {
                     },
                 };
                 if let Some(reason) = problem {
-                    return Err(self.invalid(reason));
+                    return Err(self.r.invalid(reason));
                 }
             }
 
             op::PERSID | op::BINPERSID => {
-                return Err(self.unsupported("persistent IDs need a persistent_load hook, which this decoder has not"))
+                return Err(self
+                    .r
+                    .unsupported("persistent IDs need a persistent_load hook, which this decoder has not"))
             }
             op::EXT1 | op::EXT2 | op::EXT4 => {
-                return Err(self.unsupported("the copyreg extension registry is not supported"))
+                return Err(self.r.unsupported("the copyreg extension registry is not supported"))
             }
             op::NEXT_BUFFER | op::READONLY_BUFFER => {
-                return Err(self.unsupported("out-of-band buffers (protocol 5 buffer_callback) are not supported"))
+                return Err(self.r.unsupported("out-of-band buffers (protocol 5 buffer_callback) are not supported"))
             }
-            other => return Err(DecodeError::UnknownOpcode { opcode: other, offset: self.at }),
+            other => return Err(DecodeError::UnknownOpcode { opcode: other, offset: self.r.at }),
         }
         Ok(())
     }

@@ -16,6 +16,11 @@
 //!   laughs" pickle fails fast), with typed errors carrying byte offsets;
 //! - persistent IDs, the extension registry and out-of-band buffers are refused.
 //!
+//! Fast: a pickle in which no container is referenced twice (Evennia's
+//! payloads, whoever pickled them) decodes in one pass straight into values;
+//! the others go through an object graph first. Both ways give the same
+//! values and the same errors.
+//!
 //! Faithful: tuples stay tuples, dicts keep their order and non-str keys, sets,
 //! frozensets, bytes, bytearrays, big ints and float specials keep their type,
 //! and an object referenced twice (the memo) decodes to equal values in both
@@ -39,6 +44,7 @@ mod build;
 mod calls;
 mod compat;
 mod decode;
+mod direct;
 mod encode;
 mod error;
 mod graph;
@@ -46,6 +52,7 @@ mod handoff;
 mod limits;
 mod machine;
 mod opcodes;
+mod reader;
 mod repr;
 mod serde_de;
 mod serde_ser;

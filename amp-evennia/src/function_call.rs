@@ -29,6 +29,7 @@ use amp_runtime::{BoxFuture, CallError, Peer};
 use bytes::Bytes;
 
 use crate::commands::{FunctionCall, FunctionCallArguments, FunctionCallError, FunctionCallResponse};
+use crate::exception::evennia_description;
 use crate::payload::{Kwargs, PayloadError};
 use crate::pickle::{self, Value};
 
@@ -144,7 +145,7 @@ impl FunctionRegistry {
     /// Answers one `FunctionCall`: finds the function, unpickles the
     /// arguments, calls it and pickles the result (protocol 5).
     pub async fn answer(&self, call: FunctionCallArguments) -> Result<FunctionCallResponse, FunctionCallError> {
-        let fail = |text: String| FunctionCallError::Exception(text);
+        let fail = |text: String| FunctionCallError::Exception(evennia_description(text));
         let name = |b: &Bytes| String::from_utf8_lossy(b).into_owned();
         let (module, function) = (name(&call.module), name(&call.function));
         let found = self.functions.get(&(module.clone(), function.clone())).cloned();
@@ -257,9 +258,10 @@ mod tests {
         let r = registry();
         let empty = || Value::Dict(vec![]);
         let e = exception(r.answer(call("os", "system", Value::Tuple(vec![]), empty())).await.unwrap_err());
-        assert_eq!(e, "no function os.system is registered for FunctionCall");
+        // Every description ends as Evennia's do.
+        assert_eq!(e, "no function os.system is registered for FunctionCall (error logged on other side)");
         let e = exception(r.answer(call("m", "fail", Value::Tuple(vec![]), empty())).await.unwrap_err());
-        assert_eq!(e, "m.fail: nope");
+        assert_eq!(e, "m.fail: nope (error logged on other side)");
         let e = exception(r.answer(call("m", "add", Value::from(3), empty())).await.unwrap_err());
         assert!(e.starts_with("args: "), "{e}");
         let e = exception(r.answer(call("m", "add", Value::Tuple(vec![]), Value::List(vec![]))).await.unwrap_err());

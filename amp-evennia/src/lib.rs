@@ -10,6 +10,7 @@ pub use compressed::Compressed;
 
 pub mod admin;
 pub mod commands;
+pub mod exception;
 pub mod function_call;
 pub mod message;
 pub mod ops;

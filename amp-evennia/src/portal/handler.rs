@@ -11,6 +11,7 @@ use super::PortalEvent;
 use crate::admin::{PortalAdmin, PortalSync, ServerAdmin, ServerInfo};
 use crate::commands::{FunctionCallArguments, FunctionCallError, FunctionCallResponse};
 use crate::commands::{MsgStatusArguments, MsgStatusError, MsgStatusResponse};
+use crate::exception::evennia_description;
 use crate::function_call::FunctionRegistry;
 use crate::message::Message;
 use crate::ops::Operation;
@@ -79,7 +80,7 @@ impl PortalWireHandler for Handler {
             .state
             .packer
             .unpack_now(&slices, Message::from_pickle)
-            .map_err(|e| MsgServer2PortalSlicesError::Exception(describe(e)))?;
+            .map_err(|e| MsgServer2PortalSlicesError::Exception(evennia_description(describe(e))))?;
         // As Evennia's Portal: output for an unknown session is dropped.
         if lock(&self.state.sessions).contains_key(&sessid) {
             self.state.emit(PortalEvent::Output { sessid, message, compressed_bytes: compressed, slices: count });
@@ -92,7 +93,7 @@ impl PortalWireHandler for Handler {
         cx: &Context,
         args: AdminServer2PortalSlicesArguments,
     ) -> Result<AdminServer2PortalSlicesResponse, AdminServer2PortalSlicesError> {
-        let exception = AdminServer2PortalSlicesError::Exception;
+        let exception = |text: String| AdminServer2PortalSlicesError::Exception(evennia_description(text));
         let admin = self
             .state
             .packer
@@ -191,7 +192,7 @@ impl PortalWireHandler for Handler {
             portal_info: Kwargs::new().with("servername", "amp-evennia mini portal"),
             server_info: if server_running { lock(&state.server_info).0.clone() } else { Kwargs::new() },
         };
-        let bytes = status.to_pickle().map_err(|e| MsgStatusError::Exception(e.to_string()))?;
+        let bytes = status.to_pickle().map_err(|e| MsgStatusError::Exception(evennia_description(e.to_string())))?;
         Ok(MsgStatusResponse { status: Bytes::from(bytes) })
     }
 

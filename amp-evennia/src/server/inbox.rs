@@ -26,6 +26,7 @@ use crate::admin::{PortalAdmin, ServerAdmin};
 use crate::commands::{FunctionCallArguments, FunctionCallError, FunctionCallResponse};
 use crate::commands::{MsgStatusArguments, MsgStatusError, MsgStatusResponse};
 use crate::compressed::CompressedSlices;
+use crate::exception::evennia_description;
 use crate::function_call::FunctionRegistry;
 use crate::message::Message;
 use crate::payload::{PayloadError, SessId};
@@ -123,7 +124,10 @@ impl ServerWireHandler for Handler {
             let (sessid, message) = Message::from_pickle(bytes)?;
             Ok(Item::Input(sessid, message))
         });
-        outcome(rx).await.map(|()| MsgPortal2ServerSlicesResponse {}).map_err(MsgPortal2ServerSlicesError::Exception)
+        outcome(rx)
+            .await
+            .map(|()| MsgPortal2ServerSlicesResponse {})
+            .map_err(|text| MsgPortal2ServerSlicesError::Exception(evennia_description(text)))
     }
 
     async fn admin_portal2_server(
@@ -135,7 +139,7 @@ impl ServerWireHandler for Handler {
         outcome(rx)
             .await
             .map(|()| AdminPortal2ServerSlicesResponse {})
-            .map_err(AdminPortal2ServerSlicesError::Exception)
+            .map_err(|text| AdminPortal2ServerSlicesError::Exception(evennia_description(text)))
     }
 
     async fn msg_status(&self, _cx: &Context, _args: MsgStatusArguments) -> Result<MsgStatusResponse, MsgStatusError> {

@@ -301,7 +301,9 @@ impl Packed {
 
     /// `pickle.dumps((sessid, kwargs), pickle.HIGHEST_PROTOCOL)`: protocol 5.
     pub fn to_pickle(&self) -> Result<Vec<u8>, PayloadError> {
-        Ok(pickle::encode(&self.to_value()).map_err(pickle::Error::from)?)
+        // Borrowing the kwargs: `to_value` would deep-copy the whole payload.
+        let pickled = pickle::encode_pair_with_kwargs(&Value::from(self.sessid), &self.kwargs.0);
+        Ok(pickled.map_err(pickle::Error::from)?)
     }
 }
 

@@ -57,5 +57,18 @@ fn pickle_decode(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, pickle_decode);
+/// The encoder on the same 1 MB payload: `Packed::to_pickle`, what a sender
+/// does for every call. CPython on the same value:
+/// `.venvs/ev61/bin/python -m timeit -s "import pickle; v = pickle.loads(open('/tmp/pickle-evennia-1mb.pickle', 'rb').read())" "pickle.dumps(v, 5)"`
+fn pickle_encode(c: &mut Criterion) {
+    let packed = amp_benches::evennia_payload(1_000_000).expect("the bench payload builds");
+    let len = packed.to_pickle().expect("the bench payload pickles").len();
+    let mut g = c.benchmark_group("pickle_encode");
+    g.measurement_time(Duration::from_secs(5)).sample_size(30);
+    g.throughput(Throughput::Bytes(len as u64));
+    g.bench_function("evennia-1mb", |b| b.iter(|| black_box(packed.to_pickle().expect("valid"))));
+    g.finish();
+}
+
+criterion_group!(benches, pickle_decode, pickle_encode);
 criterion_main!(benches);

@@ -41,7 +41,7 @@ pub fn decode_with(input: &[u8], options: &DecodeOptions) -> Result<Value, Decod
 }
 
 /// The graph decoder alone: the reference the one-pass decoder agrees with.
-pub(super) fn decode_graph(input: &[u8], options: &DecodeOptions) -> Result<Value, DecodeError> {
+pub fn decode_graph(input: &[u8], options: &DecodeOptions) -> Result<Value, DecodeError> {
     let mut machine = Machine::new(input, options);
     let (root, stop) = machine.run()?;
     check_trailing(input, stop, options)?;

@@ -1,12 +1,13 @@
 //! Writing a [`Value`] as a pickle of protocol 2 to 5. Iterative: any depth is safe.
 
-use std::collections::HashMap;
+use std::collections::hash_map::{Entry, HashMap};
 
 use num_bigint::BigInt;
 
 use super::compat;
 use super::error::EncodeError;
 use super::limits::EncodeOptions;
+use super::memo_hash::{MemoKey, Prehashed, StrHash};
 use super::opcodes as op;
 use super::value::{ObjectKind, Value};
 
@@ -41,8 +42,33 @@ pub fn encode_into(value: &Value, options: &EncodeOptions, out: &mut Vec<u8>) ->
     if !(EncodeOptions::LOWEST_PROTOCOL..=EncodeOptions::HIGHEST_PROTOCOL).contains(&proto) {
         return Err(EncodeError::UnsupportedProtocol(proto));
     }
+    write(out, proto, vec![Task::Value(value)])
+}
+
+/// Encodes the tuple `(first, {key: value, ...})` as protocol 5, byte for byte
+/// what [`encode`] writes for `Value::Tuple(vec![first, Value::Dict(..)])`
+/// with `Value::Str` keys, without building (deep-copying) that value:
+/// `Packed::to_pickle` writes its borrowed `(sessid, kwargs)` this way.
+pub(crate) fn encode_pair_with_kwargs(first: &Value, kwargs: &[(String, Value)]) -> Result<Vec<u8>, EncodeError> {
+    let mut out = Vec::new();
+    // Popped from the end: `first`, the dict, then TUPLE2 (as Task::Tuple does).
+    let tasks = vec![Task::Op(op::TUPLE2), Task::StrDict(kwargs), Task::Value(first)];
+    write(&mut out, EncodeOptions::HIGHEST_PROTOCOL, tasks)?;
+    Ok(out)
+}
+
+/// Runs `tasks` (innermost last) into `out`; on error, `out` is left as it was.
+fn write<'a>(out: &mut Vec<u8>, proto: u8, tasks: Vec<Task<'a>>) -> Result<(), EncodeError> {
     let start = out.len();
-    let mut w = Writer { out, proto, frame: None, tasks: vec![Task::Value(value)], memo: HashMap::new() };
+    let mut w = Writer {
+        out,
+        proto,
+        frame: None,
+        frame_full: usize::MAX,
+        tasks,
+        memo: HashMap::with_hasher(Prehashed),
+        hasher: StrHash::new(),
+    };
     let result = w.run();
     if result.is_err() {
         w.out.truncate(start);
@@ -62,11 +88,22 @@ enum Task<'a> {
     List(&'a [Value]),
     /// A dict from pairs: EMPTY_DICT, then SETITEMS.
     Dict(&'a [(Value, Value)]),
+    /// A dict from pairs with str keys held as Rust strings (`Kwargs`).
+    StrDict(&'a [(String, Value)]),
     Tuple(&'a [Value]),
     /// Items added in batches with APPEND(S) or ADDITEMS to what is on the stack.
     Items(&'a [Value], u8),
     /// Pairs set in batches with SETITEM(S) on what is on the stack.
     Pairs(&'a [(Value, Value)]),
+    /// As `Pairs`, with str keys held as Rust strings.
+    StrPairs(&'a [(String, Value)]),
+    /// Values written in order: leaves at once, then the first other value
+    /// as a task of its own, after which the rest of the run resumes.
+    Run(&'a [Value]),
+    /// Pairs of a batch written in order, as `Run` does.
+    PairRun(&'a [(Value, Value)]),
+    /// As `PairRun`, with str keys held as Rust strings.
+    StrPairRun(&'a [(String, Value)]),
 }
 
 struct Writer<'a, 'o> {
@@ -74,11 +111,16 @@ struct Writer<'a, 'o> {
     proto: u8,
     /// Where the open frame's FRAME opcode is.
     frame: Option<usize>,
+    /// The output length at which the open frame is full (`usize::MAX`
+    /// without one): checked after every leaf, so one comparison.
+    frame_full: usize,
     tasks: Vec<Task<'a>>,
     /// Strings already written, by memo slot: a repeated string (a dict key
     /// in every session, a module name) is written once, then fetched, as
     /// CPython does. Strings are immutable, so sharing them changes nothing.
-    memo: HashMap<&'a str, u32>,
+    memo: HashMap<MemoKey<'a>, u32, Prehashed>,
+    /// Hashes the memo's keys.
+    hasher: StrHash,
 }
 
 impl<'a> Writer<'a, '_> {
@@ -98,12 +140,14 @@ impl<'a> Writer<'a, '_> {
 
     fn open_frame(&mut self) {
         self.frame = Some(self.out.len());
+        self.frame_full = self.out.len() + 9 + FRAME_TARGET;
         self.out.push(op::FRAME);
         self.out.extend([0u8; 8]);
     }
 
     fn close_frame(&mut self) {
         let Some(at) = self.frame.take() else { return };
+        self.frame_full = usize::MAX;
         let len = self.out.len() - at - 9;
         if len < FRAME_MIN {
             self.out.drain(at..at + 9);
@@ -112,17 +156,42 @@ impl<'a> Writer<'a, '_> {
         }
     }
 
+    #[inline]
     fn maybe_commit_frame(&mut self) {
-        if let Some(at) = self.frame {
-            if self.out.len() - at - 9 >= FRAME_TARGET {
-                self.close_frame();
-                self.open_frame();
-            }
+        if self.out.len() >= self.frame_full {
+            self.close_frame();
+            self.open_frame();
         }
     }
 
     fn push_values(&mut self, items: &'a [Value]) {
-        self.tasks.extend(items.iter().rev().map(Task::Value));
+        if !items.is_empty() {
+            self.tasks.push(Task::Run(items));
+        }
+    }
+
+    /// Writes `v` at once if it is a leaf, one that needs no task of its own
+    /// (a scalar, a str, bytes from protocol 3): returns whether it did.
+    /// Most values of a payload are leaves; writing them straight from a run
+    /// saves a push and a pop each. The frame is checked after each, exactly
+    /// where it was checked when every value was a task: same bytes.
+    #[inline]
+    fn leaf(&mut self, v: &'a Value) -> Result<bool, EncodeError> {
+        match v {
+            Value::None => self.out.push(op::NONE),
+            Value::Bool(b) => self.out.push(if *b { op::NEWTRUE } else { op::NEWFALSE }),
+            Value::Int(n) => self.int(*n),
+            Value::Float(x) => {
+                self.out.push(op::BINFLOAT);
+                self.out.extend(x.to_be_bytes());
+            }
+            Value::Str(s) => self.str(s)?,
+            Value::BigInt(_) => self.value(v)?,
+            Value::Bytes(b) if self.proto >= 3 => self.bytes(b)?,
+            _ => return Ok(false),
+        }
+        self.maybe_commit_frame();
+        Ok(true)
     }
 
     fn task(&mut self, task: Task<'a>) -> Result<(), EncodeError> {
@@ -140,6 +209,11 @@ impl<'a> Writer<'a, '_> {
                 check_keys(pairs)?;
                 self.out.push(op::EMPTY_DICT);
                 self.tasks.push(Task::Pairs(pairs));
+            }
+            Task::StrDict(pairs) => {
+                // str keys are always hashable: nothing to check.
+                self.out.push(op::EMPTY_DICT);
+                self.tasks.push(Task::StrPairs(pairs));
             }
             Task::Tuple(items) => match items.len() {
                 0 => self.out.push(op::EMPTY_TUPLE),
@@ -174,17 +248,70 @@ impl<'a> Writer<'a, '_> {
                 }
                 if !batch.is_empty() {
                     self.tasks.push(Task::Op(if batch.len() == 1 { op::SETITEM } else { op::SETITEMS }));
-                    for (k, v) in batch.iter().rev() {
-                        self.tasks.push(Task::Value(v));
-                        self.tasks.push(Task::Value(k));
-                    }
+                    self.tasks.push(Task::PairRun(batch));
                     if batch.len() > 1 {
                         self.out.push(op::MARK);
                     }
                 }
             }
+            Task::StrPairs(pairs) => {
+                let (batch, rest) = pairs.split_at(pairs.len().min(BATCH));
+                if !rest.is_empty() {
+                    self.tasks.push(Task::StrPairs(rest));
+                }
+                if !batch.is_empty() {
+                    self.tasks.push(Task::Op(if batch.len() == 1 { op::SETITEM } else { op::SETITEMS }));
+                    self.tasks.push(Task::StrPairRun(batch));
+                    if batch.len() > 1 {
+                        self.out.push(op::MARK);
+                    }
+                }
+            }
+            Task::Run(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    if !self.leaf(v)? {
+                        self.push_values(&items[i + 1..]);
+                        self.tasks.push(Task::Value(v));
+                        break;
+                    }
+                }
+            }
+            Task::PairRun(pairs) => {
+                for (i, (k, v)) in pairs.iter().enumerate() {
+                    if !self.leaf(k)? {
+                        self.push_pair_run(&pairs[i + 1..]);
+                        self.tasks.push(Task::Value(v));
+                        self.tasks.push(Task::Value(k));
+                        break;
+                    }
+                    if !self.leaf(v)? {
+                        self.push_pair_run(&pairs[i + 1..]);
+                        self.tasks.push(Task::Value(v));
+                        break;
+                    }
+                }
+            }
+            Task::StrPairRun(pairs) => {
+                for (i, (k, v)) in pairs.iter().enumerate() {
+                    self.str(k)?;
+                    self.maybe_commit_frame();
+                    if !self.leaf(v)? {
+                        if i + 1 < pairs.len() {
+                            self.tasks.push(Task::StrPairRun(&pairs[i + 1..]));
+                        }
+                        self.tasks.push(Task::Value(v));
+                        break;
+                    }
+                }
+            }
         }
         Ok(())
+    }
+
+    fn push_pair_run(&mut self, pairs: &'a [(Value, Value)]) {
+        if !pairs.is_empty() {
+            self.tasks.push(Task::PairRun(pairs));
+        }
     }
 
     fn value(&mut self, v: &'a Value) -> Result<(), EncodeError> {
@@ -312,46 +439,36 @@ impl<'a> Writer<'a, '_> {
 
     /// A str, fetched from the memo when it was written before.
     fn str(&mut self, s: &'a str) -> Result<(), EncodeError> {
-        if let Some(&slot) = self.memo.get(s) {
-            match u8::try_from(slot) {
+        let next = u32::try_from(self.memo.len()).ok();
+        // One hash per string: the entry serves both the lookup and the insert.
+        match self.memo.entry(MemoKey::new(&self.hasher, s)) {
+            Entry::Occupied(seen) => match u8::try_from(*seen.get()) {
                 Ok(small) => self.out.extend([op::BINGET, small]),
                 Err(_) => {
                     self.out.push(op::LONG_BINGET);
-                    self.out.extend(slot.to_le_bytes());
+                    self.out.extend(seen.get().to_le_bytes());
+                }
+            },
+            Entry::Vacant(new) => {
+                write_str(self.out, self.proto, s)?;
+                if let Some(slot) = next {
+                    if self.proto >= 4 {
+                        self.out.push(op::MEMOIZE);
+                    } else if let Ok(small) = u8::try_from(slot) {
+                        self.out.extend([op::BINPUT, small]);
+                    } else {
+                        self.out.push(op::LONG_BINPUT);
+                        self.out.extend(slot.to_le_bytes());
+                    }
+                    new.insert(slot);
                 }
             }
-            return Ok(());
-        }
-        self.unshared_str(s)?;
-        if let Ok(slot) = u32::try_from(self.memo.len()) {
-            if self.proto >= 4 {
-                self.out.push(op::MEMOIZE);
-            } else if let Ok(small) = u8::try_from(slot) {
-                self.out.extend([op::BINPUT, small]);
-            } else {
-                self.out.push(op::LONG_BINPUT);
-                self.out.extend(slot.to_le_bytes());
-            }
-            self.memo.insert(s, slot);
         }
         Ok(())
     }
 
     fn unshared_str(&mut self, s: &str) -> Result<(), EncodeError> {
-        let len = s.len();
-        if self.proto >= 4 && len < 256 {
-            self.out.extend([op::SHORT_BINUNICODE, len as u8]);
-        } else if let Ok(len32) = u32::try_from(len) {
-            self.out.push(op::BINUNICODE);
-            self.out.extend(len32.to_le_bytes());
-        } else if self.proto >= 4 {
-            self.out.push(op::BINUNICODE8);
-            self.out.extend((len as u64).to_le_bytes());
-        } else {
-            return Err(EncodeError::TooLarge { kind: "str", len, protocol: self.proto });
-        }
-        self.out.extend_from_slice(s.as_bytes());
-        Ok(())
+        write_str(self.out, self.proto, s)
     }
 
     fn bytes(&mut self, b: &'a [u8]) -> Result<(), EncodeError> {
@@ -435,6 +552,24 @@ impl<'a> Writer<'a, '_> {
     }
 }
 
+/// A str's opcode, length and UTF-8 bytes (a Rust `str` is valid UTF-8 already).
+fn write_str(out: &mut Vec<u8>, proto: u8, s: &str) -> Result<(), EncodeError> {
+    let len = s.len();
+    if proto >= 4 && len < 256 {
+        out.extend([op::SHORT_BINUNICODE, len as u8]);
+    } else if let Ok(len32) = u32::try_from(len) {
+        out.push(op::BINUNICODE);
+        out.extend(len32.to_le_bytes());
+    } else if proto >= 4 {
+        out.push(op::BINUNICODE8);
+        out.extend((len as u64).to_le_bytes());
+    } else {
+        return Err(EncodeError::TooLarge { kind: "str", len, protocol: proto });
+    }
+    out.extend_from_slice(s.as_bytes());
+    Ok(())
+}
+
 fn check_members(items: &[Value]) -> Result<(), EncodeError> {
     match items.iter().find(|v| !v.is_hashable()) {
         Some(bad) => Err(EncodeError::Unhashable { kind: bad.type_name() }),
@@ -443,8 +578,69 @@ fn check_members(items: &[Value]) -> Result<(), EncodeError> {
 }
 
 fn check_keys(pairs: &[(Value, Value)]) -> Result<(), EncodeError> {
-    match pairs.iter().find(|(k, _)| !k.is_hashable()) {
+    // Keys are nearly always str or int: those need no call.
+    match pairs.iter().find(|(k, _)| !matches!(k, Value::Str(_) | Value::Int(_)) && !k.is_hashable()) {
         Some((bad, _)) => Err(EncodeError::Unhashable { kind: bad.type_name() }),
         None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A mix of leaves and containers in every position (dict keys that are
+    /// tuples, containers between leaves, batches past 1000, frames past
+    /// 64 KiB), so runs stop and resume everywhere.
+    fn mixed(seed: usize) -> Value {
+        let leaf = |i: usize| match i % 7 {
+            0 => Value::None,
+            1 => Value::Bool(i % 2 == 0),
+            2 => Value::Int(i as i64 * 1_000_003),
+            3 => Value::Float(i as f64 / 3.0),
+            4 => Value::from(format!("key{}", i % 50)),
+            5 => Value::Bytes(vec![i as u8; i % 300]),
+            _ => Value::from(BigInt::from(i) << 70),
+        };
+        let pairs: Vec<(Value, Value)> = (0..1500)
+            .map(|i| {
+                let key = if i % 11 == 0 { Value::Tuple(vec![leaf(i), Value::from(i)]) } else { Value::from(i + seed) };
+                let value = match i % 5 {
+                    0 => Value::List(vec![leaf(i), Value::Dict(vec![]), leaf(i + 1)]),
+                    1 => Value::FrozenSet(vec![Value::from(i), Value::from("x".repeat(i % 40))]),
+                    2 => Value::global("builtins", "set"),
+                    _ => leaf(i),
+                };
+                (key, value)
+            })
+            .collect();
+        Value::Tuple(vec![Value::Dict(pairs), Value::from("y".repeat(70_000)), Value::Set(vec![leaf(seed)])])
+    }
+
+    #[test]
+    fn borrowed_kwargs_encode_like_the_built_value() {
+        let kwargs: Vec<(String, Value)> = (0..1200)
+            .map(|i| (format!("arg{}", i % 1100), if i % 300 == 0 { mixed(i) } else { Value::from(i) }))
+            .collect();
+        for first in [Value::from(7), mixed(1), Value::global("builtins", "bytearray")] {
+            let built = Value::Tuple(vec![
+                first.clone(),
+                Value::Dict(kwargs.iter().map(|(k, v)| (Value::from(k.as_str()), v.clone())).collect()),
+            ]);
+            assert_eq!(encode_pair_with_kwargs(&first, &kwargs).unwrap(), encode(&built).unwrap());
+        }
+        assert!(matches!(
+            encode_pair_with_kwargs(&Value::from(1), &[("k".to_owned(), Value::Set(vec![Value::List(vec![])]))]),
+            Err(EncodeError::Unhashable { kind: "list" })
+        ));
+    }
+
+    #[test]
+    fn every_protocol_round_trips_mixed_values() {
+        let value = mixed(3);
+        for protocol in EncodeOptions::LOWEST_PROTOCOL..=EncodeOptions::HIGHEST_PROTOCOL {
+            let bytes = encode_with(&value, &EncodeOptions::protocol(protocol)).unwrap();
+            assert_eq!(crate::pickle::decode(&bytes).unwrap(), value, "protocol {protocol}");
+        }
     }
 }

@@ -51,6 +51,7 @@ mod graph;
 mod handoff;
 mod limits;
 mod machine;
+mod memo_hash;
 mod opcodes;
 mod reader;
 mod repr;
@@ -60,12 +61,21 @@ mod text;
 mod value;
 
 pub use decode::{decode, decode_with};
+pub(crate) use encode::encode_pair_with_kwargs;
 pub use encode::{encode, encode_into, encode_with};
 pub use error::{DecodeError, EncodeError, Error};
 pub use limits::{DecodeOptions, EncodeOptions, Limits, Py2Str};
 pub use serde_de::{from_value, ValueDeserializer};
 pub use serde_ser::to_value;
 pub use value::{Global, Object, ObjectKind, Value};
+
+/// The graph decoder alone, for the fuzz target that checks the one-pass
+/// decoder against it (`fuzz/fuzz_targets/pickle_direct.rs`). Not an API.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use super::decode::decode_graph;
+}
 
 use serde::{de::DeserializeOwned, Serialize};
 

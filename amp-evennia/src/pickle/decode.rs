@@ -2,8 +2,6 @@
 //! stack machine (bytes in, an object graph out, turned into a tree by
 //! [`super::build`]). Never recursive, never imports or calls anything.
 
-use num_bigint::BigInt;
-
 use super::build::build;
 use super::direct;
 use super::error::DecodeError;
@@ -107,51 +105,6 @@ impl Machine<'_> {
                 self.stack.push(Slot::Node(id));
             }
 
-            op::NONE => self.push_val(Value::None)?,
-            op::NEWTRUE => self.push_val(Value::Bool(true))?,
-            op::NEWFALSE => self.push_val(Value::Bool(false))?,
-            op::INT => {
-                let line = self.r.line()?;
-                let v = text::parse_int(line).map_err(|r| self.r.invalid(r))?;
-                self.push_val(v)?;
-            }
-            op::BININT => {
-                let n = i32::from_le_bytes(self.r.array()?);
-                self.push_val(Value::Int(i64::from(n)))?;
-            }
-            op::BININT1 => {
-                let n = self.r.u8()?;
-                self.push_val(Value::Int(i64::from(n)))?;
-            }
-            op::BININT2 => {
-                let n = u16::from_le_bytes(self.r.array()?);
-                self.push_val(Value::Int(i64::from(n)))?;
-            }
-            op::LONG => {
-                let line = self.r.line()?;
-                let v = text::parse_long(line).map_err(|r| self.r.invalid(r))?;
-                self.push_val(v)?;
-            }
-            op::LONG1 => {
-                let n = usize::from(self.r.u8()?);
-                let bytes = self.r.take(n)?;
-                self.push_val(Value::from_bigint(BigInt::from_signed_bytes_le(bytes)))?;
-            }
-            op::LONG4 => {
-                let n = self.r.signed_len()?;
-                let bytes = self.r.take(n)?;
-                self.push_val(Value::from_bigint(BigInt::from_signed_bytes_le(bytes)))?;
-            }
-            op::FLOAT => {
-                let line = self.r.line()?;
-                let x = text::parse_float(line).map_err(|r| self.r.invalid(r))?;
-                self.push_val(Value::Float(x))?;
-            }
-            op::BINFLOAT => {
-                let x = f64::from_be_bytes(self.r.array()?);
-                self.push_val(Value::Float(x))?;
-            }
-
             op::STRING => {
                 let line = self.r.line()?;
                 let bytes = text::parse_quoted(line).map_err(|r| self.r.invalid(r))?;
@@ -167,44 +120,6 @@ impl Machine<'_> {
                 let bytes = self.r.take(n)?.to_vec();
                 self.push_py2_str(bytes)?;
             }
-            op::UNICODE => {
-                let line = self.r.line()?;
-                let s = text::raw_unicode_escape_decode(line).map_err(|r| self.r.invalid(r))?;
-                self.push_val(Value::Str(s))?;
-            }
-            op::SHORT_BINUNICODE => {
-                let n = usize::from(self.r.u8()?);
-                self.push_utf8(n)?;
-            }
-            op::BINUNICODE => {
-                let n = u32::from_le_bytes(self.r.array()?) as usize;
-                self.push_utf8(n)?;
-            }
-            op::BINUNICODE8 => {
-                let n = self.r.u64_len()?;
-                self.push_utf8(n)?;
-            }
-            op::SHORT_BINBYTES => {
-                let n = usize::from(self.r.u8()?);
-                let bytes = self.r.take(n)?.to_vec();
-                self.push_val(Value::Bytes(bytes))?;
-            }
-            op::BINBYTES => {
-                let n = u32::from_le_bytes(self.r.array()?) as usize;
-                let bytes = self.r.take(n)?.to_vec();
-                self.push_val(Value::Bytes(bytes))?;
-            }
-            op::BINBYTES8 => {
-                let n = self.r.u64_len()?;
-                let bytes = self.r.take(n)?.to_vec();
-                self.push_val(Value::Bytes(bytes))?;
-            }
-            op::BYTEARRAY8 => {
-                let n = self.r.u64_len()?;
-                let bytes = self.r.take(n)?.to_vec();
-                self.push_val(Value::ByteArray(bytes))?;
-            }
-
             op::EMPTY_LIST => self.push_node(NodeKind::List(Vec::new()))?,
             op::EMPTY_TUPLE => self.push_node(NodeKind::Tuple(Vec::new()))?,
             op::EMPTY_DICT => self.push_node(NodeKind::Dict(Vec::new()))?,
@@ -381,7 +296,11 @@ impl Machine<'_> {
             op::NEXT_BUFFER | op::READONLY_BUFFER => {
                 return Err(self.r.unsupported("out-of-band buffers (protocol 5 buffer_callback) are not supported"))
             }
-            other => return Err(DecodeError::UnknownOpcode { opcode: other, offset: self.r.at }),
+            // None, bools, numbers, text and bytes: read the same way by both decoders.
+            other => match self.r.scalar(other)? {
+                Some(value) => self.push_val(value)?,
+                None => return Err(DecodeError::UnknownOpcode { opcode: other, offset: self.r.at }),
+            },
         }
         Ok(())
     }

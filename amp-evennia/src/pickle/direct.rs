@@ -38,8 +38,6 @@
 //! the graph decoder's run, and this decoder's memory is capped as the graph
 //! decoder's is.
 
-use num_bigint::BigInt;
-
 use super::build::scalar_bytes;
 use super::calls::Builtin;
 use super::limits::Limits;
@@ -162,89 +160,6 @@ impl Direct<'_> {
                     // Counted before the copy is made.
                     self.charge(scalar_bytes(&self.stack[top]))?;
                     self.plain(self.stack[top].clone())?;
-                }
-
-                op::NONE => self.plain(Value::None)?,
-                op::NEWTRUE => self.plain(Value::Bool(true))?,
-                op::NEWFALSE => self.plain(Value::Bool(false))?,
-                op::INT => {
-                    let line = self.r.line()?;
-                    let v = text::parse_int(line).map_err(|_| GiveUp)?;
-                    self.scalar(v)?;
-                }
-                op::BININT => {
-                    let n = i32::from_le_bytes(self.r.array()?);
-                    self.plain(Value::Int(i64::from(n)))?;
-                }
-                op::BININT1 => {
-                    let n = self.r.u8()?;
-                    self.plain(Value::Int(i64::from(n)))?;
-                }
-                op::BININT2 => {
-                    let n = u16::from_le_bytes(self.r.array()?);
-                    self.plain(Value::Int(i64::from(n)))?;
-                }
-                op::LONG => {
-                    let line = self.r.line()?;
-                    let v = text::parse_long(line).map_err(|_| GiveUp)?;
-                    self.scalar(v)?;
-                }
-                op::LONG1 => {
-                    let n = usize::from(self.r.u8()?);
-                    let bytes = self.r.take(n)?;
-                    self.scalar(Value::from_bigint(BigInt::from_signed_bytes_le(bytes)))?;
-                }
-                op::LONG4 => {
-                    let n = self.r.signed_len()?;
-                    let bytes = self.r.take(n)?;
-                    self.scalar(Value::from_bigint(BigInt::from_signed_bytes_le(bytes)))?;
-                }
-                op::FLOAT => {
-                    let line = self.r.line()?;
-                    let x = text::parse_float(line).map_err(|_| GiveUp)?;
-                    self.plain(Value::Float(x))?;
-                }
-                op::BINFLOAT => {
-                    let x = f64::from_be_bytes(self.r.array()?);
-                    self.plain(Value::Float(x))?;
-                }
-
-                op::UNICODE => {
-                    let line = self.r.line()?;
-                    let s = text::raw_unicode_escape_decode(line).map_err(|_| GiveUp)?;
-                    self.scalar(Value::Str(s))?;
-                }
-                op::SHORT_BINUNICODE => {
-                    let n = usize::from(self.r.u8()?);
-                    self.text(n)?;
-                }
-                op::BINUNICODE => {
-                    let n = u32::from_le_bytes(self.r.array()?) as usize;
-                    self.text(n)?;
-                }
-                op::BINUNICODE8 => {
-                    let n = self.r.u64_len()?;
-                    self.text(n)?;
-                }
-                op::SHORT_BINBYTES => {
-                    let n = usize::from(self.r.u8()?);
-                    let bytes = self.r.take(n)?.to_vec();
-                    self.scalar(Value::Bytes(bytes))?;
-                }
-                op::BINBYTES => {
-                    let n = u32::from_le_bytes(self.r.array()?) as usize;
-                    let bytes = self.r.take(n)?.to_vec();
-                    self.scalar(Value::Bytes(bytes))?;
-                }
-                op::BINBYTES8 => {
-                    let n = self.r.u64_len()?;
-                    let bytes = self.r.take(n)?.to_vec();
-                    self.scalar(Value::Bytes(bytes))?;
-                }
-                op::BYTEARRAY8 => {
-                    let n = self.r.u64_len()?;
-                    let bytes = self.r.take(n)?.to_vec();
-                    self.scalar(Value::ByteArray(bytes))?;
                 }
 
                 op::EMPTY_LIST => self.container(Value::List(Vec::new()), 1)?,
@@ -379,9 +294,13 @@ impl Direct<'_> {
                     }
                     self.grow(target, state.height)?;
                 }
-                // Python 2 strings, INST, OBJ and everything the graph decoder
-                // refuses.
-                _ => return Err(GiveUp),
+                // None, bools, numbers, text and bytes (as the graph decoder
+                // reads them); else Python 2 strings, INST, OBJ and
+                // everything the graph decoder refuses.
+                other => match self.r.scalar(other)? {
+                    Some(value) => self.scalar(value)?,
+                    None => return Err(GiveUp),
+                },
             }
         }
     }
@@ -422,13 +341,6 @@ impl Direct<'_> {
     fn scalar(&mut self, value: Value) -> Step {
         self.charge(scalar_bytes(&value))?;
         self.plain(value)
-    }
-
-    #[inline]
-    fn text(&mut self, n: usize) -> Step {
-        let s = self.r.utf8(n)?;
-        self.charge(s.len())?;
-        self.plain(Value::Str(s))
     }
 
     /// Pushes a container of `height` levels.

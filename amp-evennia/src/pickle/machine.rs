@@ -195,11 +195,6 @@ impl<'a> Machine<'a> {
 
     // ---- values ----
 
-    pub(super) fn push_utf8(&mut self, n: usize) -> Result<(), DecodeError> {
-        let s = self.r.utf8(n)?;
-        self.push_val(Value::Str(s))
-    }
-
     pub(super) fn push_py2_str(&mut self, bytes: Vec<u8>) -> Result<(), DecodeError> {
         let v = match self.options.py2_str {
             Py2Str::Bytes => Value::Bytes(bytes),

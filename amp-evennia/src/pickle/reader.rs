@@ -1,9 +1,12 @@
 //! Reading opcodes and their arguments, with the errors that point at them;
 //! shared by both decoders ([`super::direct`] and [`super::machine`]).
 
+use num_bigint::BigInt;
+
 use super::error::DecodeError;
-use super::opcodes::name;
+use super::opcodes::{self as op, name};
 use super::text;
+use super::value::Value;
 
 /// The input and the opcode being run.
 pub(super) struct Reader<'a> {
@@ -90,6 +93,63 @@ impl<'a> Reader<'a> {
     }
 
     // ---- errors ----
+
+    /// The value of a scalar opcode (None, bools, numbers, text, bytes),
+    /// read with its argument; `None` for any other opcode (nothing read).
+    #[inline(always)]
+    pub(super) fn scalar(&mut self, code: u8) -> Result<Option<Value>, DecodeError> {
+        let value = match code {
+            op::NONE => Value::None,
+            op::NEWTRUE => Value::Bool(true),
+            op::NEWFALSE => Value::Bool(false),
+            op::INT => text::parse_int(self.line()?).map_err(|r| self.invalid(r))?,
+            op::BININT => Value::Int(i64::from(i32::from_le_bytes(self.array()?))),
+            op::BININT1 => Value::Int(i64::from(self.u8()?)),
+            op::BININT2 => Value::Int(i64::from(u16::from_le_bytes(self.array()?))),
+            op::LONG => text::parse_long(self.line()?).map_err(|r| self.invalid(r))?,
+            op::LONG1 => {
+                let n = usize::from(self.u8()?);
+                Value::from_bigint(BigInt::from_signed_bytes_le(self.take(n)?))
+            }
+            op::LONG4 => {
+                let n = self.signed_len()?;
+                Value::from_bigint(BigInt::from_signed_bytes_le(self.take(n)?))
+            }
+            op::FLOAT => Value::Float(text::parse_float(self.line()?).map_err(|r| self.invalid(r))?),
+            op::BINFLOAT => Value::Float(f64::from_be_bytes(self.array()?)),
+            op::UNICODE => Value::Str(text::raw_unicode_escape_decode(self.line()?).map_err(|r| self.invalid(r))?),
+            op::SHORT_BINUNICODE => {
+                let n = usize::from(self.u8()?);
+                Value::Str(self.utf8(n)?)
+            }
+            op::BINUNICODE => {
+                let n = u32::from_le_bytes(self.array()?) as usize;
+                Value::Str(self.utf8(n)?)
+            }
+            op::BINUNICODE8 => {
+                let n = self.u64_len()?;
+                Value::Str(self.utf8(n)?)
+            }
+            op::SHORT_BINBYTES => {
+                let n = usize::from(self.u8()?);
+                Value::Bytes(self.take(n)?.to_vec())
+            }
+            op::BINBYTES => {
+                let n = u32::from_le_bytes(self.array()?) as usize;
+                Value::Bytes(self.take(n)?.to_vec())
+            }
+            op::BINBYTES8 => {
+                let n = self.u64_len()?;
+                Value::Bytes(self.take(n)?.to_vec())
+            }
+            op::BYTEARRAY8 => {
+                let n = self.u64_len()?;
+                Value::ByteArray(self.take(n)?.to_vec())
+            }
+            _ => return Ok(None),
+        };
+        Ok(Some(value))
+    }
 
     pub(super) fn truncated(&self, what: &'static str) -> DecodeError {
         DecodeError::Truncated { offset: self.at, what }

@@ -1,0 +1,6 @@
+//! The `amp-portal` binary.
+
+fn main() {
+    eprintln!("amp-portal: not built yet");
+    std::process::exit(64);
+}

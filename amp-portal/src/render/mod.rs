@@ -1,0 +1,1 @@
+//! Evennia markup to the bytes a client shows.

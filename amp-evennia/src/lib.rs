@@ -22,7 +22,7 @@ pub mod session;
 pub mod status;
 pub mod wire;
 
-mod start_now;
+pub mod start_now;
 
 pub use admin::{LauncherAdmin, PortalAdmin, ServerAdmin};
 pub use message::Message;

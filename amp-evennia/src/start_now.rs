@@ -13,13 +13,13 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 /// A future polled once: already finished, or running.
-pub(crate) enum Started<F: Future> {
+pub enum Started<F: Future> {
     Done(F::Output),
     Running(Pin<Box<tokio::task::Unconstrained<F>>>),
 }
 
 /// Polls `fut` once now.
-pub(crate) fn start_now<F: Future>(fut: F) -> Started<F> {
+pub fn start_now<F: Future>(fut: F) -> Started<F> {
     let mut fut = Box::pin(tokio::task::unconstrained(fut));
     // A no-op waker is enough: whoever finishes the future polls it again
     // with a real waker, which every future must then use.
@@ -32,7 +32,7 @@ pub(crate) fn start_now<F: Future>(fut: F) -> Started<F> {
 
 impl<F: Future> Started<F> {
     /// Waits for the result.
-    pub(crate) async fn finish(self) -> F::Output {
+    pub async fn finish(self) -> F::Output {
         match self {
             Started::Done(out) => out,
             Started::Running(fut) => fut.await,

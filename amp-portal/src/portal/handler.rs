@@ -1,0 +1,89 @@
+//! The Portal's answers on its AMP port.
+
+use amp_evennia::admin::{LauncherAdmin, ServerAdmin};
+use amp_evennia::commands::{
+    FunctionCallArguments, FunctionCallError, FunctionCallResponse, MsgLauncher2PortalArguments,
+    MsgLauncher2PortalError, MsgLauncher2PortalResponse, MsgStatusArguments, MsgStatusError, MsgStatusResponse,
+};
+use amp_evennia::exception::evennia_description;
+use amp_evennia::message::Message;
+use amp_evennia::wire::{
+    AdminServer2PortalSlicesArguments, AdminServer2PortalSlicesError, AdminServer2PortalSlicesResponse,
+    MsgServer2PortalSlicesArguments, MsgServer2PortalSlicesError, MsgServer2PortalSlicesResponse,
+};
+use amp_runtime::Context;
+use bytes::Bytes;
+
+use super::commands::PortalAmpHandler;
+use super::Portal;
+
+pub(crate) struct Handler {
+    pub(crate) portal: Portal,
+}
+
+impl PortalAmpHandler for Handler {
+    async fn msg_launcher2_portal(
+        &self,
+        cx: &Context,
+        args: MsgLauncher2PortalArguments,
+    ) -> Result<MsgLauncher2PortalResponse, MsgLauncher2PortalError> {
+        let exception = |text: String| MsgLauncher2PortalError::Exception(evennia_description(text));
+        let op = LauncherAdmin::from_arguments(&args).map_err(|e| exception(e.to_string()))?;
+        self.portal.launcher_operation(cx.peer(), op).map_err(exception)?;
+        Ok(MsgLauncher2PortalResponse {})
+    }
+
+    async fn msg_server2_portal(
+        &self,
+        _cx: &Context,
+        args: MsgServer2PortalSlicesArguments,
+    ) -> Result<MsgServer2PortalSlicesResponse, MsgServer2PortalSlicesError> {
+        let packer = self.portal.shared.packer;
+        let slices = args.packed_data;
+        // Large output is decoded off the executor; small inline, in order.
+        let decoded = if packer.is_heavy(&slices) {
+            packer.unpack(slices, Message::from_pickle).await
+        } else {
+            packer.unpack_now(&slices, Message::from_pickle)
+        };
+        match decoded {
+            Ok((sessid, message)) => self.portal.server_output(sessid, message),
+            // Evennia's Portal logs such a payload and answers as usual.
+            Err(e) => tracing::error!(error = %e, "cannot read the Server's MsgServer2Portal"),
+        }
+        Ok(MsgServer2PortalSlicesResponse {})
+    }
+
+    async fn admin_server2_portal(
+        &self,
+        cx: &Context,
+        args: AdminServer2PortalSlicesArguments,
+    ) -> Result<AdminServer2PortalSlicesResponse, AdminServer2PortalSlicesError> {
+        let exception = |text: String| AdminServer2PortalSlicesError::Exception(evennia_description(text));
+        let admin = self
+            .portal
+            .shared
+            .packer
+            .unpack_now(&args.packed_data, ServerAdmin::from_pickle)
+            .map_err(|e| exception(e.to_string()))?;
+        self.portal.server_admin(cx.peer(), admin).await.map_err(exception)?;
+        Ok(AdminServer2PortalSlicesResponse {})
+    }
+
+    async fn msg_status(&self, _cx: &Context, _args: MsgStatusArguments) -> Result<MsgStatusResponse, MsgStatusError> {
+        let status = self
+            .portal
+            .status()
+            .to_pickle()
+            .map_err(|e| MsgStatusError::Exception(evennia_description(e.to_string())))?;
+        Ok(MsgStatusResponse { status: Bytes::from(status) })
+    }
+
+    async fn function_call(
+        &self,
+        _cx: &Context,
+        args: FunctionCallArguments,
+    ) -> Result<FunctionCallResponse, FunctionCallError> {
+        self.portal.shared.functions.answer(args).await
+    }
+}

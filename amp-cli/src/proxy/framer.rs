@@ -157,6 +157,54 @@ mod tests {
         assert!(error.contains("ended inside a box"), "{error}");
     }
 
+    proptest::proptest! {
+        /// Any boxes, cut anywhere: the same boxes as fed whole, all of them, nothing undecoded.
+        #[test]
+        fn any_boxes_cut_anywhere(
+            boxes in proptest::collection::vec(
+                proptest::collection::vec(("[a-z_]{1,8}", proptest::collection::vec(proptest::num::u8::ANY, 0..40)), 0..5),
+                0..6,
+            ),
+            cuts in proptest::collection::vec(0usize..400, 0..8),
+        ) {
+            let mut stream = Vec::new();
+            for pairs in &boxes {
+                let b = AmpBox::from_pairs(
+                    pairs.iter().map(|(k, v)| (Bytes::copy_from_slice(k.as_bytes()), Bytes::copy_from_slice(v))).collect(),
+                );
+                stream.extend_from_slice(&b.serialize().unwrap());
+            }
+            let expected = feed_in(&[&stream]);
+            proptest::prop_assert_eq!(expected.len(), boxes.len());
+            proptest::prop_assert!(expected.iter().all(|f| matches!(f, Framed::Box(_))));
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(stream.len())).collect();
+            cuts.sort_unstable();
+            let mut chunks = Vec::new();
+            let mut from = 0;
+            for c in cuts.into_iter().chain([stream.len()]) {
+                chunks.push(&stream[from..c]);
+                from = c;
+            }
+            proptest::prop_assert_eq!(feed_in(&chunks), expected);
+        }
+
+        /// Any bytes: no panic; at most one report, at an offset inside the
+        /// stream, whose preview is the stream's bytes from there.
+        #[test]
+        fn any_bytes_any_cuts(stream in proptest::collection::vec(proptest::num::u8::ANY, 0..300), cut in 0usize..300) {
+            let cut = cut.min(stream.len());
+            let out = feed_in(&[&stream[..cut], &stream[cut..]]);
+            let reports: Vec<&Framed> = out.iter().filter(|f| matches!(f, Framed::Undecoded { .. })).collect();
+            proptest::prop_assert!(reports.len() <= 1);
+            if let Some(Framed::Undecoded { at, preview, buffered, .. }) = reports.first() {
+                let at = *at as usize;
+                proptest::prop_assert!(at + buffered <= stream.len());
+                proptest::prop_assert_eq!(&preview[..], &stream[at..at + preview.len()]);
+                proptest::prop_assert!(matches!(out.last(), Some(Framed::Undecoded { .. })), "a report is last");
+            }
+        }
+    }
+
     #[test]
     fn a_box_over_the_limit_is_broken_framing() {
         let limits = Limits { max_box_bytes: 64, max_pairs: 4 };

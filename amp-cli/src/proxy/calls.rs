@@ -33,7 +33,9 @@ impl Calls {
         let me = side as usize;
         if let (Some(command), Some(tag)) = (b.get("_command"), b.get("_ask")) {
             if self.counts[me] < MAX_PENDING {
-                self.pending[me].entry(tag.clone()).or_default().push_back(command.clone());
+                // Copies: a slice of the box would keep its whole read buffer alive.
+                let (tag, command) = (Bytes::copy_from_slice(tag), Bytes::copy_from_slice(command));
+                self.pending[me].entry(tag).or_default().push_back(command);
                 self.counts[me] += 1;
             }
             return None;

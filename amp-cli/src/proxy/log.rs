@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use amp_runtime::AmpBox;
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use serde_json::{json, Map, Value as Json};
 use tokio::sync::{mpsc, oneshot};
 
@@ -123,6 +123,30 @@ impl Entry {
             _ => 0,
         }
     }
+
+    /// The entry holding its own copy of its box: the box's values are
+    /// slices of the framer's read buffer, which a waiting slice would keep
+    /// alive whole (so the byte budget would not bound the memory).
+    fn compacted(self) -> Entry {
+        match self {
+            Entry::Box { time, conn, from, b, answers } => Entry::Box { time, conn, from, b: compact(&b), answers },
+            other => other,
+        }
+    }
+}
+
+/// A copy of `b` in one allocation of its own.
+fn compact(b: &AmpBox) -> AmpBox {
+    let mut buf = BytesMut::with_capacity(b.iter().map(|(k, v)| k.len() + v.len()).sum());
+    let mut ranges = Vec::with_capacity(b.len());
+    for (k, v) in b.iter() {
+        let start = buf.len();
+        buf.extend_from_slice(k);
+        buf.extend_from_slice(v);
+        ranges.push((start, start + k.len(), start + k.len() + v.len()));
+    }
+    let all = buf.freeze();
+    AmpBox::from_pairs(ranges.into_iter().map(|(k, v, end)| (all.slice(k..v), all.slice(v..end))).collect())
 }
 
 /// How much may wait for stdout.
@@ -188,9 +212,12 @@ impl Log {
         let weight = entry.weight();
         let queued = self.counters.queued_bytes.fetch_add(weight, Ordering::Relaxed);
         let over_budget = weight > 0 && queued + weight > self.counters.max_bytes;
-        if over_budget || self.tx.try_send(entry).is_err() {
-            self.counters.queued_bytes.fetch_sub(weight, Ordering::Relaxed);
-            self.counters.dropped.fetch_add(1, Ordering::Relaxed);
+        match self.tx.try_reserve() {
+            Ok(permit) if !over_budget => permit.send(entry.compacted()),
+            _ => {
+                self.counters.queued_bytes.fetch_sub(weight, Ordering::Relaxed);
+                self.counters.dropped.fetch_add(1, Ordering::Relaxed);
+            }
         }
     }
 
@@ -282,4 +309,25 @@ fn line(entry: Entry, schema: Option<&Loaded>) -> Json {
         Entry::Stop(_) => {}
     }
     Json::Object(line)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_compact_box_has_the_same_pairs_in_order_and_owns_them() {
+        let frame = Bytes::from_static(b"_command\x00Sum\xffvalue");
+        let b = AmpBox::from_pairs(vec![
+            (frame.slice(0..8), frame.slice(9..12)),
+            (Bytes::from_static(b"k"), frame.slice(12..18)),
+            (Bytes::from_static(b"empty"), Bytes::new()),
+        ]);
+        let c = compact(&b);
+        let pairs = |b: &AmpBox| b.iter().map(|(k, v)| (k.to_vec(), v.to_vec())).collect::<Vec<_>>();
+        assert_eq!(pairs(&c), pairs(&b));
+        // None of the copy's bytes point into the original frame.
+        let inside = |p: *const u8| frame.as_ptr() <= p && p < frame.as_ptr().wrapping_add(frame.len());
+        assert!(c.iter().all(|(k, v)| !inside(k.as_ptr()) && (v.is_empty() || !inside(v.as_ptr()))));
+    }
 }

@@ -90,8 +90,8 @@ pub enum Command {
     /// side it came from ("client" or "target") and a timestamp. Bytes that
     /// are not AMP or break the framing are forwarded and reported. Lines
     /// wait in a bounded buffer: when stdout is slower than the traffic,
-    /// lines are dropped and counted ({"dropped": N}), never the traffic
-    /// slowed. Runs until SIGINT or SIGTERM.
+    /// lines are dropped and counted ({"event": "dropped", "lines": N}),
+    /// never the traffic slowed. Runs until SIGINT or SIGTERM.
     Proxy {
         /// Where to accept connections: HOST:PORT (port 0 picks a free one) or unix:PATH.
         #[arg(long, value_name = "ADDR")]

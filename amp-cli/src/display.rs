@@ -1,7 +1,7 @@
 //! How decoded fields are shown: the JSON mapping, plus Evennia's pickles.
 //!
 //! Evennia carries Python pickles in some fields. Everything `amp` prints
-//! (`call` responses, `serve` calls, `decode` lines) shows these in the
+//! (`call` responses, `serve` calls, `decode` and `proxy` lines) shows these in the
 //! pickle mapping ([`crate::pickle_json`]) by this table, applied to a
 //! command of that wire name whose field has the listed type:
 //!

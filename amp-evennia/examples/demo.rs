@@ -11,13 +11,13 @@
 
 use std::time::{Duration, Instant};
 
-use amp_evennia::admin::ServerInfo;
+use amp_evennia::codec::pickle::Value;
 use amp_evennia::commands::{MsgStatus, MsgStatusArguments};
-use amp_evennia::function_call::{call_function, FunctionError, FunctionRegistry};
-use amp_evennia::pickle::Value;
-use amp_evennia::portal::{MiniPortal, PortalEvent};
+use amp_evennia::payload::admin::ServerInfo;
+use amp_evennia::role::function_call::{call_function, FunctionError, FunctionRegistry};
+use amp_evennia::role::portal::{MiniPortal, PortalEvent};
+use amp_evennia::role::server::{EvenniaServer, ServerEvent, ServerHandle};
 use amp_evennia::sample_text::{prose, Vocabulary};
-use amp_evennia::server::{EvenniaServer, ServerEvent, ServerHandle};
 use amp_evennia::{Kwargs, Message};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;

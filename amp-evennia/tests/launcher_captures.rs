@@ -4,9 +4,9 @@
 
 use std::path::PathBuf;
 
-use amp_evennia::admin::LauncherAdmin;
+use amp_evennia::codec::pickle;
 use amp_evennia::commands::MsgLauncher2PortalArguments;
-use amp_evennia::pickle;
+use amp_evennia::payload::admin::LauncherAdmin;
 use amp_runtime::{AmpBox, ArgContext, BoxFields};
 use bytes::Bytes;
 

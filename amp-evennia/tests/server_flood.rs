@@ -10,14 +10,14 @@
 use std::ops::Range;
 use std::time::Duration;
 
-use amp_evennia::admin::PortalAdmin;
-use amp_evennia::compressed::CompressedSlices;
-use amp_evennia::portal::{MiniPortal, PortalEvent};
-use amp_evennia::server::{EvenniaServer, ServerEvent, ServerHandle, ShutdownMode};
-use amp_evennia::wire::{
+use amp_evennia::codec::compressed::CompressedSlices;
+use amp_evennia::commands::slices::{
     AdminPortal2ServerSlices, AdminPortal2ServerSlicesArguments, MsgPortal2ServerSlices,
     MsgPortal2ServerSlicesArguments, Packer,
 };
+use amp_evennia::payload::admin::PortalAdmin;
+use amp_evennia::role::portal::{MiniPortal, PortalEvent};
+use amp_evennia::role::server::{EvenniaServer, ServerEvent, ServerHandle, ShutdownMode};
 use amp_evennia::Message;
 use amp_runtime::{ConnectionConfig, Peer};
 use tokio::sync::mpsc;

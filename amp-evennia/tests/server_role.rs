@@ -5,14 +5,14 @@
 
 use std::time::Duration;
 
-use amp_evennia::admin::{PortalAdmin, ServerAdmin};
+use amp_evennia::codec::pickle::Value;
 use amp_evennia::commands::{
     AdminPortal2Server, AdminPortal2ServerArguments, AdminPortal2ServerError, MsgStatus, MsgStatusArguments,
 };
-use amp_evennia::function_call::{call_function, FunctionError, FunctionRegistry};
-use amp_evennia::pickle::Value;
-use amp_evennia::portal::{MiniPortal, PortalEvent};
-use amp_evennia::server::{EvenniaServer, SendError, ServerEvent, ServerHandle};
+use amp_evennia::payload::admin::{PortalAdmin, ServerAdmin};
+use amp_evennia::role::function_call::{call_function, FunctionError, FunctionRegistry};
+use amp_evennia::role::portal::{MiniPortal, PortalEvent};
+use amp_evennia::role::server::{EvenniaServer, SendError, ServerEvent, ServerHandle};
 use amp_evennia::{Kwargs, Message, Operation};
 use amp_runtime::client::ReconnectConfig;
 use amp_runtime::CallError;
@@ -174,7 +174,8 @@ async fn status_function_call_and_unknown_operations() {
     // An operation Evennia's Server does not handle gets Evennia's error text.
     let raw = Kwargs::new().with("operation", "\x07").to_value();
     let packed = Value::Tuple(vec![Value::from(0), raw]);
-    let args = AdminPortal2ServerArguments { packed_data: Bytes::from(amp_evennia::pickle::encode(&packed).unwrap()) };
+    let args =
+        AdminPortal2ServerArguments { packed_data: Bytes::from(amp_evennia::codec::pickle::encode(&packed).unwrap()) };
     match peer.call::<AdminPortal2Server>(args).await {
         Err(CallError::Declared(AdminPortal2ServerError::Exception(text))) => {
             // Evennia's exact text, its suffix included.

@@ -1,4 +1,4 @@
-//! The pickle decoder (`amp_evennia::pickle::decode`) on Evennia-shaped
+//! The pickle decoder (`amp_evennia::codec::pickle::decode`) on Evennia-shaped
 //! payloads: what the Server does with every `packed_data` in mode `pickled`
 //! of the Evennia Compressed benchmark (`benches/run-compressed.sh`).
 //!
@@ -21,7 +21,7 @@ use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use amp_evennia::pickle;
+use amp_evennia::codec::pickle;
 use amp_evennia::Packed;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 

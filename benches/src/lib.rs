@@ -8,10 +8,10 @@
 
 use std::path::Path;
 
+use amp_evennia::codec::pickle::Value;
+use amp_evennia::payload::session::SessionData;
 use amp_evennia::payload::PayloadError;
-use amp_evennia::pickle::Value;
 use amp_evennia::sample_text::{prose, Vocabulary};
-use amp_evennia::session::SessionData;
 use amp_evennia::{Kwargs, Packed};
 use amp_runtime::AmpBox;
 use bytes::{Bytes, BytesMut};

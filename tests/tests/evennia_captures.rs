@@ -8,13 +8,13 @@
 
 use std::path::PathBuf;
 
-use amp_evennia::admin::{PortalAdmin, ServerAdmin};
+use amp_evennia::codec::pickle::{self, Value};
+use amp_evennia::commands::slices::{AdminPortal2ServerSlicesArguments, MsgServer2PortalSlicesArguments, Packer};
 use amp_evennia::commands::{
     AdminPortal2ServerArguments, AdminServer2PortalArguments, MsgPortal2ServerArguments, MsgServer2PortalArguments,
 };
-use amp_evennia::pickle::{self, Value};
-use amp_evennia::status::PortalStatus;
-use amp_evennia::wire::{AdminPortal2ServerSlicesArguments, MsgServer2PortalSlicesArguments, Packer};
+use amp_evennia::payload::admin::{PortalAdmin, ServerAdmin};
+use amp_evennia::payload::status::PortalStatus;
 use amp_evennia::{Message, Operation, Packed};
 use amp_runtime::{AmpBox, AmpCodec, ArgContext, BoxFields};
 use bytes::BytesMut;
@@ -310,7 +310,7 @@ fn portal_status_and_the_broken_function_call() {
     assert!(status.portal_running && !status.server_running);
     assert!(status.server_info.is_empty());
 
-    // Evennia 6.1 answers every FunctionCall with this error (see amp_evennia::function_call).
+    // Evennia 6.1 answers every FunctionCall with this error (see amp_evennia::role::function_call).
     let call = &client_boxes("conn2.s2p.bin")[1];
     assert_eq!(call.get("_command").map(|b| &b[..]), Some(&b"FunctionCall"[..]));
     assert_eq!(pickle::decode(call.get("args").unwrap()).unwrap(), Value::Tuple(vec![Value::from(3600)]));

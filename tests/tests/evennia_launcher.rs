@@ -1,14 +1,14 @@
 //! Evennia's launcher instructions (`MsgLauncher2Portal`, typed by
-//! `amp_evennia::admin::LauncherAdmin`) to a real Evennia 6.1 Portal whose
+//! `amp_evennia::payload::admin::LauncherAdmin`) to a real Evennia 6.1 Portal whose
 //! Server is the Rust Server role: an unknown operation gets Evennia's error
 //! text, and `evennia stop`'s SSHUTD stops the Server.
 
 use std::time::Duration;
 
-use amp_evennia::admin::{LauncherAdmin, RawLauncher};
+use amp_evennia::codec::pickle::{self, Value};
 use amp_evennia::commands::{MsgLauncher2Portal, MsgLauncher2PortalError};
-use amp_evennia::pickle::{self, Value};
-use amp_evennia::server::{EvenniaServer, ServerEvent, ShutdownMode};
+use amp_evennia::payload::admin::{LauncherAdmin, RawLauncher};
+use amp_evennia::role::server::{EvenniaServer, ServerEvent, ShutdownMode};
 use amp_runtime::{CallError, ConnectionConfig, NoResponder};
 use amp_tests::evennia::{EvenniaGame, EvenniaPorts};
 use bytes::Bytes;

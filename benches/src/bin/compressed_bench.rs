@@ -29,9 +29,9 @@
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use amp_evennia::compressed::CompressedCodec;
-use amp_evennia::pickle;
-use amp_evennia::wire::{
+use amp_evennia::codec::compressed::CompressedCodec;
+use amp_evennia::codec::pickle;
+use amp_evennia::commands::slices::{
     offload, MsgPortal2ServerSlices, MsgPortal2ServerSlicesArguments, MsgPortal2ServerSlicesError,
     MsgPortal2ServerSlicesResponse, Packer,
 };

@@ -20,7 +20,7 @@
 use std::hint::black_box;
 use std::process::ExitCode;
 
-use amp_evennia::pickle;
+use amp_evennia::codec::pickle;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

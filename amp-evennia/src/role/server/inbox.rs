@@ -22,20 +22,20 @@ use super::events::{ServerEvent, ShutdownMode};
 use super::flow::Delivery;
 use super::outbox::{Outbox, Payload};
 use super::table::SessionTable;
-use crate::admin::{PortalAdmin, ServerAdmin};
-use crate::commands::{FunctionCallArguments, FunctionCallError, FunctionCallResponse};
-use crate::commands::{MsgStatusArguments, MsgStatusError, MsgStatusResponse};
-use crate::compressed::CompressedSlices;
-use crate::exception::evennia_description;
-use crate::function_call::FunctionRegistry;
-use crate::message::Message;
-use crate::payload::{PayloadError, SessId};
-use crate::status::SERVER_STATUS_OK;
-use crate::wire::{
+use crate::codec::compressed::CompressedSlices;
+use crate::commands::slices::{
     AdminPortal2ServerSlicesArguments, AdminPortal2ServerSlicesError, AdminPortal2ServerSlicesResponse,
     MsgPortal2ServerSlicesArguments, MsgPortal2ServerSlicesError, MsgPortal2ServerSlicesResponse, PackError, Packer,
     ServerWireHandler,
 };
+use crate::commands::{FunctionCallArguments, FunctionCallError, FunctionCallResponse};
+use crate::commands::{MsgStatusArguments, MsgStatusError, MsgStatusResponse};
+use crate::payload::admin::{PortalAdmin, ServerAdmin};
+use crate::payload::message::Message;
+use crate::payload::status::SERVER_STATUS_OK;
+use crate::payload::{PayloadError, SessId};
+use crate::role::exception::evennia_description;
+use crate::role::function_call::FunctionRegistry;
 
 /// A message for the processor.
 pub(crate) enum Item {

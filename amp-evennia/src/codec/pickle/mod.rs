@@ -28,7 +28,7 @@
 //!
 //! ```
 //! use std::collections::HashMap;
-//! use amp_evennia::pickle::{self, Value};
+//! use amp_evennia::codec::pickle::{self, Value};
 //!
 //! // What an Evennia Portal sends when a player types "look".
 //! let payload = (7u64, HashMap::from([("text".to_owned(), (("look",), HashMap::<String, Value>::new()))]));

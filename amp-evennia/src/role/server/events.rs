@@ -1,8 +1,8 @@
 //! What the Server role tells the game.
 
-use crate::message::Message;
+use crate::payload::message::Message;
+use crate::payload::session::SessionData;
 use crate::payload::SessId;
-use crate::session::SessionData;
 
 /// A player's session as the Server knows it: the id and the data the Portal
 /// synced (updated by PCONNSYNC and by this Server's own logins).

@@ -170,9 +170,9 @@ impl fmt::Display for Operation {
 
 /// Writes an operation string as Python's `repr` shows it (`'\x07'`), for
 /// logs and messages about unknown operations. (Evennia's own error text
-/// holds the character itself: see [`crate::admin::RawAdmin::not_recognized`].)
+/// holds the character itself: see [`crate::payload::admin::RawAdmin::not_recognized`].)
 pub fn operation_repr(text: &str) -> String {
-    crate::pickle::Value::Str(text.to_owned()).to_string()
+    crate::codec::pickle::Value::Str(text.to_owned()).to_string()
 }
 
 #[cfg(test)]

@@ -9,8 +9,8 @@
 //! [`SessionData`] keeps every key in order (so it goes back to Evennia
 //! unchanged) and reads the common ones.
 
+use crate::codec::pickle::Value;
 use crate::payload::{Kwargs, PayloadError, SessId};
-use crate::pickle::Value;
 
 /// A session's synced attributes (a `str`-keyed dict, every key kept).
 #[derive(Debug, Clone, Default, PartialEq)]

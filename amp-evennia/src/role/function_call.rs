@@ -28,10 +28,10 @@ use std::sync::Arc;
 use amp_runtime::{BoxFuture, CallError, Peer};
 use bytes::Bytes;
 
+use crate::codec::pickle::{self, Value};
 use crate::commands::{FunctionCall, FunctionCallArguments, FunctionCallError, FunctionCallResponse};
-use crate::exception::evennia_description;
 use crate::payload::{Kwargs, PayloadError};
-use crate::pickle::{self, Value};
+use crate::role::exception::evennia_description;
 
 /// The arguments a remote caller passed.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -76,8 +76,8 @@ enum Function {
 /// The functions a peer may call with `FunctionCall`, by `(module, function)`.
 ///
 /// ```
-/// use amp_evennia::function_call::{FunctionRegistry, FunctionError};
-/// use amp_evennia::pickle::Value;
+/// use amp_evennia::role::function_call::{FunctionRegistry, FunctionError};
+/// use amp_evennia::codec::pickle::Value;
 ///
 /// let mut functions = FunctionRegistry::new();
 /// functions.register("game.maths", "add", |call| {

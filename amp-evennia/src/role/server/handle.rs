@@ -8,12 +8,12 @@ use super::events::Session;
 use super::flow::Flow;
 use super::outbox::{Outbox, Payload, Receipt, SendError};
 use super::table::SessionTable;
-use crate::admin::ServerAdmin;
-use crate::function_call::{call_function, CallFunctionError};
-use crate::message::Message;
+use crate::codec::pickle::Value;
+use crate::payload::admin::ServerAdmin;
+use crate::payload::message::Message;
+use crate::payload::session::SessionData;
 use crate::payload::{Kwargs, SessId};
-use crate::pickle::Value;
-use crate::session::SessionData;
+use crate::role::function_call::{call_function, CallFunctionError};
 
 /// A handle on a running Server role: the session table, sending to
 /// sessions, logging them in and out, stopping. Cheap to clone.
@@ -165,7 +165,7 @@ impl ServerHandle {
 
     /// Calls `module.function(*args, **kwargs)` on the Portal with
     /// FunctionCall. (A real Evennia 6.1 Portal answers every call with
-    /// `EXCEPTION`: see [`crate::function_call`].)
+    /// `EXCEPTION`: see [`crate::role::function_call`].)
     pub async fn function_call(
         &self,
         module: &str,

@@ -32,15 +32,15 @@ use amp_runtime::{ConnectionConfig, Peer};
 use tokio::net::ToSocketAddrs;
 use tokio::sync::mpsc;
 
-use crate::admin::{PortalAdmin, ServerAdmin, ServerInfo};
-use crate::function_call::FunctionRegistry;
-use crate::message::Message;
-use crate::payload::SessId;
-use crate::session::SessionData;
-use crate::wire::{
+use crate::commands::slices::{
     AdminPortal2ServerSlices, AdminPortal2ServerSlicesArguments, MsgPortal2ServerSlices,
     MsgPortal2ServerSlicesArguments, Packer, PortalWireDispatcher,
 };
+use crate::payload::admin::{PortalAdmin, ServerAdmin, ServerInfo};
+use crate::payload::message::Message;
+use crate::payload::session::SessionData;
+use crate::payload::SessId;
+use crate::role::function_call::FunctionRegistry;
 use handler::{lock, Handler, PortalState};
 
 /// What the Server did, as the Portal sees it.

@@ -41,11 +41,11 @@
 
 use bytes::Bytes;
 
+use crate::codec::pickle::{self, Value};
 use crate::commands::MsgLauncher2PortalArguments;
-use crate::ops::{operation_repr, Operation};
+use crate::payload::operation::{operation_repr, Operation};
+use crate::payload::session::SessionData;
 use crate::payload::{bad_field, short_repr, Kwargs, Packed, PayloadError, SessId, DUMMY_SESSID};
-use crate::pickle::{self, Value};
-use crate::session::SessionData;
 
 /// Every session's data keyed by session id: PSYNC's and SSYNC's
 /// `sessiondata` (`{sessid: {...}}`), in order.

@@ -15,7 +15,7 @@
 //! - sends text to one, several or all sessions, logs sessions in (SLOGIN),
 //!   disconnects them (SDISCONN, SDISCONNALL), syncs them (SSYNC);
 //! - answers `MsgStatus` (`OK`) and `FunctionCall` (registered functions
-//!   only, see [`crate::function_call`]);
+//!   only, see [`crate::role::function_call`]);
 //! - on SSHUTD (and SRELOAD / SRESET, after an SSYNC) tells the game
 //!   ([`ServerEvent::Shutdown`]), closes, and stops: the event stream ends
 //!   and the program can exit. A Portal killed outright sends nothing: the
@@ -42,7 +42,7 @@
 //!
 //! # Using it
 //! ```no_run
-//! use amp_evennia::server::{EvenniaServer, ServerEvent};
+//! use amp_evennia::role::server::{EvenniaServer, ServerEvent};
 //!
 //! # async fn run() {
 //! let (server, mut events) = EvenniaServer::builder("127.0.0.1:4006").spawn();
@@ -80,10 +80,12 @@ use amp_runtime::client::{HookError, ReconnectConfig, ReconnectingClient, Target
 use amp_runtime::{ConnectionConfig, Peer};
 use tokio::sync::{mpsc, watch};
 
-use crate::admin::{ServerAdmin, ServerInfo};
-use crate::function_call::FunctionRegistry;
-use crate::start_now::start_now;
-use crate::wire::{AdminServer2PortalSlices, AdminServer2PortalSlicesArguments, Packer, ServerWireDispatcher};
+use crate::commands::slices::{
+    AdminServer2PortalSlices, AdminServer2PortalSlicesArguments, Packer, ServerWireDispatcher,
+};
+use crate::payload::admin::{ServerAdmin, ServerInfo};
+use crate::role::function_call::FunctionRegistry;
+use crate::role::start_now::start_now;
 use flow::{Delivery, Flow};
 use inbox::{Handler, Inbox, Item, Processor};
 use outbox::Outbox;

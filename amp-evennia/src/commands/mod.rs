@@ -12,8 +12,10 @@
 //! answers).
 //!
 //! `packed_data` is a [`Compressed`](crate::Compressed) argument holding the
-//! raw pickle; [`crate::payload`], [`crate::admin`] and [`crate::message`]
+//! raw pickle; [`crate::payload`], [`crate::payload::admin`] and [`crate::payload::message`]
 //! read and build it. For payloads compressed ahead of time (off the async
-//! executor) see [`crate::wire`].
+//! executor) see [`crate::commands::slices`].
 
 amp_runtime::amp_schema!("../schema/evennia.toml");
+
+pub mod slices;

@@ -640,7 +640,7 @@ mod tests {
         let value = mixed(3);
         for protocol in EncodeOptions::LOWEST_PROTOCOL..=EncodeOptions::HIGHEST_PROTOCOL {
             let bytes = encode_with(&value, &EncodeOptions::protocol(protocol)).unwrap();
-            assert_eq!(crate::pickle::decode(&bytes).unwrap(), value, "protocol {protocol}");
+            assert_eq!(crate::codec::pickle::decode(&bytes).unwrap(), value, "protocol {protocol}");
         }
     }
 }

@@ -9,8 +9,8 @@
 //!   got an unexpected keyword argument 'status'"). This crate's Server
 //!   answers [`SERVER_STATUS_OK`].
 
+use crate::codec::pickle::{self, Value};
 use crate::payload::{bad_field, Kwargs, PayloadError};
-use crate::pickle::{self, Value};
 
 /// What this crate's Server answers to `MsgStatus`: `OK`, the answer
 /// Evennia's Server was written to give.

@@ -17,8 +17,8 @@
 //! For telnet, the text option `raw` sends the text unchanged (no `|` colour
 //! markup, no trailing colour reset).
 
+use crate::codec::pickle::Value;
 use crate::payload::{bad_field, Kwargs, Packed, PayloadError, SessId};
-use crate::pickle::Value;
 
 /// The instructions of one message, in order: `{cmdname: [args, kwargs]}`.
 #[derive(Debug, Clone, Default, PartialEq)]

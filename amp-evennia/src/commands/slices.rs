@@ -17,14 +17,14 @@
 use amp_runtime::{amp_command, amp_protocol};
 use bytes::Bytes;
 
-use crate::compressed::{CompressError, CompressedCodec, CompressedSlices, DecompressError};
+use crate::codec::compressed::{CompressError, CompressedCodec, CompressedSlices, DecompressError};
+use crate::codec::pickle;
 use crate::payload::{Packed, PayloadError};
-use crate::pickle;
 
 /// `MsgPortal2Server` (Portal -> Server: player input), slices as sent.
 #[amp_command(
     name = "MsgPortal2Server",
-    arguments(packed_data: crate::compressed::PreCompressed),
+    arguments(packed_data: crate::codec::compressed::PreCompressed),
     errors(Exception = "EXCEPTION")
 )]
 pub struct MsgPortal2ServerSlices;
@@ -32,7 +32,7 @@ pub struct MsgPortal2ServerSlices;
 /// `MsgServer2Portal` (Server -> Portal: output to a session), slices as sent.
 #[amp_command(
     name = "MsgServer2Portal",
-    arguments(packed_data: crate::compressed::PreCompressed),
+    arguments(packed_data: crate::codec::compressed::PreCompressed),
     errors(Exception = "EXCEPTION")
 )]
 pub struct MsgServer2PortalSlices;
@@ -40,7 +40,7 @@ pub struct MsgServer2PortalSlices;
 /// `AdminPortal2Server` (Portal -> Server administration), slices as sent.
 #[amp_command(
     name = "AdminPortal2Server",
-    arguments(packed_data: crate::compressed::PreCompressed),
+    arguments(packed_data: crate::codec::compressed::PreCompressed),
     errors(Exception = "EXCEPTION")
 )]
 pub struct AdminPortal2ServerSlices;
@@ -48,7 +48,7 @@ pub struct AdminPortal2ServerSlices;
 /// `AdminServer2Portal` (Server -> Portal administration), slices as sent.
 #[amp_command(
     name = "AdminServer2Portal",
-    arguments(packed_data: crate::compressed::PreCompressed),
+    arguments(packed_data: crate::codec::compressed::PreCompressed),
     errors(Exception = "EXCEPTION")
 )]
 pub struct AdminServer2PortalSlices;
@@ -136,7 +136,7 @@ impl Packer {
 
     /// Pickles `packed` (protocol 5, as Evennia) and compresses it.
     /// `size_hint` is a guess of the payload's size (for example
-    /// [`Message::approx_len`](crate::message::Message::approx_len)): from
+    /// [`Message::approx_len`](crate::payload::message::Message::approx_len)): from
     /// [`blocking_from`](Self::blocking_from), pickling runs on the blocking
     /// pool too.
     pub async fn pack(&self, packed: Packed, size_hint: usize) -> Result<CompressedSlices, PackError> {
@@ -157,7 +157,7 @@ impl Packer {
     }
 
     /// Decompresses and reads the payload with `read` (for example
-    /// [`PortalAdmin::from_pickle`](crate::admin::PortalAdmin::from_pickle)),
+    /// [`PortalAdmin::from_pickle`](crate::payload::admin::PortalAdmin::from_pickle)),
     /// all on the blocking pool when the slices are large.
     pub async fn unpack<T, F>(&self, slices: CompressedSlices, read: F) -> Result<T, PackError>
     where
@@ -193,7 +193,7 @@ impl Packer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::message::Message;
+    use crate::payload::message::Message;
 
     #[tokio::test]
     async fn pack_and_unpack_inline_and_offloaded() {

@@ -72,7 +72,7 @@ impl ArgumentType for Compressed {
 /// `1..=`[`MAX_SLICE_SIZE`] makes encoding fail with an error, never a panic.
 ///
 /// ```
-/// use amp_evennia::compressed::CompressedCodec;
+/// use amp_evennia::codec::compressed::CompressedCodec;
 /// let fast = CompressedCodec { level: 1, ..CompressedCodec::DEFAULT };
 /// let mut out = amp_runtime::AmpBox::new();
 /// fast.encode("packed_data", b"hello", &mut out).unwrap();

@@ -8,22 +8,22 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 
 use super::PortalEvent;
-use crate::admin::{PortalAdmin, PortalSync, ServerAdmin, ServerInfo};
-use crate::commands::{FunctionCallArguments, FunctionCallError, FunctionCallResponse};
-use crate::commands::{MsgStatusArguments, MsgStatusError, MsgStatusResponse};
-use crate::exception::evennia_description;
-use crate::function_call::FunctionRegistry;
-use crate::message::Message;
-use crate::ops::Operation;
-use crate::payload::{Kwargs, SessId};
-use crate::session::SessionData;
-use crate::start_now::start_now;
-use crate::status::PortalStatus;
-use crate::wire::{
+use crate::commands::slices::{
     AdminPortal2ServerSlices, AdminPortal2ServerSlicesArguments, AdminServer2PortalSlicesArguments,
     AdminServer2PortalSlicesError, AdminServer2PortalSlicesResponse, MsgServer2PortalSlicesArguments,
     MsgServer2PortalSlicesError, MsgServer2PortalSlicesResponse, PackError, Packer, PortalWireHandler,
 };
+use crate::commands::{FunctionCallArguments, FunctionCallError, FunctionCallResponse};
+use crate::commands::{MsgStatusArguments, MsgStatusError, MsgStatusResponse};
+use crate::payload::admin::{PortalAdmin, PortalSync, ServerAdmin, ServerInfo};
+use crate::payload::message::Message;
+use crate::payload::operation::Operation;
+use crate::payload::session::SessionData;
+use crate::payload::status::PortalStatus;
+use crate::payload::{Kwargs, SessId};
+use crate::role::exception::evennia_description;
+use crate::role::function_call::FunctionRegistry;
+use crate::role::start_now::start_now;
 
 /// What the Portal side holds, shared by its handle and its handler.
 pub(crate) struct PortalState {

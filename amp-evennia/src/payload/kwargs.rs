@@ -1,65 +1,9 @@
-//! The envelope of every Evennia message: `pickle.dumps((sessid, kwargs))`.
-//!
-//! `MsgPortal2Server`, `MsgServer2Portal`, `AdminPortal2Server` and
-//! `AdminServer2Portal` all carry one argument, `packed_data` (a
-//! [`Compressed`](crate::Compressed) value), holding
-//! `pickle.dumps((sessid, kwargs), pickle.HIGHEST_PROTOCOL)`: the session id
-//! (0, Evennia's `DUMMYSESSION`, for messages about no session in
-//! particular) and a dict of keyword arguments with `str` keys.
+//! Keyword arguments with `str` keys: the dicts of Evennia's payloads.
 
 use std::collections::HashMap;
 
-use crate::pickle::{self, Value};
-
-/// A session id. Evennia numbers sessions 1, 2, 3, ... per Portal run; 0 is
-/// its `DUMMYSESSION`, used for messages about no session.
-pub type SessId = u64;
-
-/// `DUMMYSESSION.sessid`: the session id of admin messages about no session.
-pub const DUMMY_SESSID: SessId = 0;
-
-/// Why a payload could not be read or written.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[non_exhaustive]
-pub enum PayloadError {
-    /// The bytes are no valid pickle, or not one this codec accepts.
-    #[error("packed_data is not a valid pickle: {0}")]
-    Pickle(#[from] pickle::Error),
-    /// The pickle is not a `(sessid, kwargs)` pair.
-    #[error("packed_data is a {found}, not a (sessid, kwargs) pair")]
-    NotAPair {
-        /// What it is (a Python type name, with its length for sequences).
-        found: String,
-    },
-    /// The session id is not an int from 0 to 2**64-1.
-    #[error("the session id is {found}, not a non-negative int")]
-    BadSessId {
-        /// Its repr.
-        found: String,
-    },
-    /// The kwargs are not a dict, or a key is not a `str`.
-    #[error("kwargs: {0}")]
-    BadKwargs(String),
-    /// A field has the wrong type for its operation.
-    #[error("{key}: {problem}")]
-    BadField {
-        /// The kwargs key.
-        key: String,
-        /// What is wrong.
-        problem: String,
-    },
-    /// A field the operation needs is missing.
-    #[error("{operation} needs the field {key}")]
-    MissingField {
-        /// The operation.
-        operation: &'static str,
-        /// The kwargs key.
-        key: &'static str,
-    },
-    /// There is no `operation` in an admin payload, or it is not a `str`.
-    #[error("the admin payload has no operation string")]
-    NoOperation,
-}
+use super::error::PayloadError;
+use crate::codec::pickle::Value;
 
 /// Keyword arguments with `str` keys, in their order: a Python `dict` as
 /// Evennia's messages and session data use it. A key set twice keeps its
@@ -132,6 +76,11 @@ impl Kwargs {
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    /// The pairs, borrowed.
+    pub(crate) fn pairs(&self) -> &[(String, Value)] {
+        &self.0
     }
 
     /// The pairs.
@@ -245,68 +194,6 @@ pub(crate) fn short_repr(value: &Value) -> String {
     format!("{cut}... (a {})", value.type_name())
 }
 
-/// A decoded `packed_data`: the session id and the keyword arguments.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Packed {
-    /// The session concerned (0 for none).
-    pub sessid: SessId,
-    /// The keyword arguments.
-    pub kwargs: Kwargs,
-}
-
-impl Packed {
-    /// A payload for `sessid`.
-    pub fn new(sessid: SessId, kwargs: Kwargs) -> Self {
-        Packed { sessid, kwargs }
-    }
-
-    /// Reads `pickle.dumps((sessid, kwargs))`. Python unpacks any pair, so a
-    /// 2-item list is accepted as well as the tuple Evennia writes.
-    pub fn from_pickle(bytes: &[u8]) -> Result<Packed, PayloadError> {
-        Packed::from_value(pickle::decode(bytes).map_err(pickle::Error::from)?)
-    }
-
-    /// Reads a decoded `(sessid, kwargs)` pair.
-    pub fn from_value(value: Value) -> Result<Packed, PayloadError> {
-        let items = match value {
-            Value::Tuple(items) | Value::List(items) if items.len() == 2 => items,
-            Value::Tuple(items) | Value::List(items) => {
-                return Err(PayloadError::NotAPair { found: format!("sequence of {} items", items.len()) })
-            }
-            other => return Err(PayloadError::NotAPair { found: other.type_name().to_owned() }),
-        };
-        let mut items = items.into_iter();
-        let (Some(sessid), Some(kwargs)) = (items.next(), items.next()) else {
-            unreachable!("the length was checked above")
-        };
-        let sessid = match &sessid {
-            Value::Int(n) if *n >= 0 => *n as u64,
-            Value::BigInt(n) => {
-                u64::try_from(&**n).map_err(|_| PayloadError::BadSessId { found: short_repr(&sessid) })?
-            }
-            other => return Err(PayloadError::BadSessId { found: short_repr(other) }),
-        };
-        Ok(Packed { sessid, kwargs: Kwargs::from_value(kwargs)? })
-    }
-
-    /// As the Python value `(sessid, kwargs)`.
-    pub fn to_value(&self) -> Value {
-        Value::Tuple(vec![Value::from(self.sessid), self.kwargs.to_value()])
-    }
-
-    /// As the Python value `(sessid, kwargs)`, consuming `self`.
-    pub fn into_value(self) -> Value {
-        Value::Tuple(vec![Value::from(self.sessid), self.kwargs.into_value()])
-    }
-
-    /// `pickle.dumps((sessid, kwargs), pickle.HIGHEST_PROTOCOL)`: protocol 5.
-    pub fn to_pickle(&self) -> Result<Vec<u8>, PayloadError> {
-        // Borrowing the kwargs: `to_value` would deep-copy the whole payload.
-        let pickled = pickle::encode_pair_with_kwargs(&Value::from(self.sessid), &self.kwargs.0);
-        Ok(pickled.map_err(pickle::Error::from)?)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -326,31 +213,5 @@ mod tests {
         ]);
         let k = Kwargs::from_value(repeated).unwrap();
         assert_eq!(k.to_value().to_string(), "{'x': 3, 'y': 2}");
-    }
-
-    #[test]
-    fn packed_round_trip_and_errors() {
-        let p = Packed::new(7, Kwargs::new().with("text", Value::List(vec![])));
-        let back = Packed::from_pickle(&p.to_pickle().unwrap()).unwrap();
-        assert_eq!(back, p);
-        assert_eq!(
-            Packed::from_value(Value::List(vec![Value::from(1), Value::Dict(vec![])])).unwrap(),
-            Packed::new(1, Kwargs::new())
-        );
-        let bad = |v: Value| Packed::from_value(v).unwrap_err();
-        assert!(matches!(bad(Value::from(3)), PayloadError::NotAPair { .. }));
-        assert!(matches!(bad(Value::Tuple(vec![Value::from(1)])), PayloadError::NotAPair { .. }));
-        assert!(matches!(
-            bad(Value::Tuple(vec![Value::from(-1), Value::Dict(vec![])])),
-            PayloadError::BadSessId { .. }
-        ));
-        assert!(matches!(
-            bad(Value::Tuple(vec![Value::from("1"), Value::Dict(vec![])])),
-            PayloadError::BadSessId { .. }
-        ));
-        assert!(matches!(bad(Value::Tuple(vec![Value::from(1), Value::List(vec![])])), PayloadError::BadKwargs(_)));
-        let int_key = Value::Dict(vec![(Value::from(1), Value::None)]);
-        assert!(matches!(bad(Value::Tuple(vec![Value::from(1), int_key])), PayloadError::BadKwargs(_)));
-        assert!(matches!(Packed::from_pickle(b"\x80\x05garbage"), Err(PayloadError::Pickle(_))));
     }
 }

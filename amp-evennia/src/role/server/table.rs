@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::events::Session;
+use crate::payload::session::SessionData;
 use crate::payload::SessId;
-use crate::session::SessionData;
 
 /// Sessions by id, in id order.
 #[derive(Debug, Clone, Default)]

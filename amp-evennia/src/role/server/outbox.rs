@@ -20,15 +20,15 @@ use futures::StreamExt;
 use tokio::sync::{mpsc, oneshot};
 
 use super::flow::Flow;
-use crate::admin::ServerAdmin;
-use crate::message::Message;
-use crate::ops::Operation;
-use crate::payload::SessId;
-use crate::start_now::{start_now, Started};
-use crate::wire::{
+use crate::commands::slices::{
     AdminServer2PortalSlices, AdminServer2PortalSlicesArguments, MsgServer2PortalSlices,
     MsgServer2PortalSlicesArguments, Packer,
 };
+use crate::payload::admin::ServerAdmin;
+use crate::payload::message::Message;
+use crate::payload::operation::Operation;
+use crate::payload::SessId;
+use crate::role::start_now::{start_now, Started};
 
 /// Why a message did not reach the Portal.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -10,9 +10,13 @@ pub mod payload;
 pub mod role;
 pub mod sample_text;
 
-pub use codec::compressed::Compressed;
-pub use payload::admin::{LauncherAdmin, PortalAdmin, ServerAdmin};
-pub use payload::message::Message;
+pub use codec::compressed::{Compressed, CompressedCodec, CompressedSlices};
+pub use commands::packed_data::{PackedDataCodec, PackedDataError};
+pub use payload::admin::{AdminFromLauncher, AdminFromPortal, AdminFromServer, PortalSync, ServerInfo};
+pub use payload::message::{Message, MsgCommand};
 pub use payload::operation::Operation;
 pub use payload::session::SessionData;
-pub use payload::{Kwargs, Packed, SessId};
+pub use payload::status::PortalStatus;
+pub use payload::{Envelope, Kwargs, PayloadError, SessId};
+pub use role::portal::PortalAmp;
+pub use role::server::EvenniaServer;

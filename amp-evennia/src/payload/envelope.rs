@@ -20,27 +20,27 @@ pub const DUMMY_SESSID: SessId = 0;
 
 /// A decoded `packed_data`: the session id and the keyword arguments.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Packed {
+pub struct Envelope {
     /// The session concerned (0 for none).
     pub sessid: SessId,
     /// The keyword arguments.
     pub kwargs: Kwargs,
 }
 
-impl Packed {
+impl Envelope {
     /// A payload for `sessid`.
     pub fn new(sessid: SessId, kwargs: Kwargs) -> Self {
-        Packed { sessid, kwargs }
+        Envelope { sessid, kwargs }
     }
 
     /// Reads `pickle.dumps((sessid, kwargs))`. Python unpacks any pair, so a
     /// 2-item list is accepted as well as the tuple Evennia writes.
-    pub fn from_pickle(bytes: &[u8]) -> Result<Packed, PayloadError> {
-        Packed::from_value(pickle::decode(bytes).map_err(pickle::Error::from)?)
+    pub fn from_pickle(bytes: &[u8]) -> Result<Envelope, PayloadError> {
+        Envelope::from_value(pickle::decode(bytes).map_err(pickle::Error::from)?)
     }
 
     /// Reads a decoded `(sessid, kwargs)` pair.
-    pub fn from_value(value: Value) -> Result<Packed, PayloadError> {
+    pub fn from_value(value: Value) -> Result<Envelope, PayloadError> {
         let items = match value {
             Value::Tuple(items) | Value::List(items) if items.len() == 2 => items,
             Value::Tuple(items) | Value::List(items) => {
@@ -59,7 +59,7 @@ impl Packed {
             }
             other => return Err(PayloadError::BadSessId { found: short_repr(other) }),
         };
-        Ok(Packed { sessid, kwargs: Kwargs::from_value(kwargs)? })
+        Ok(Envelope { sessid, kwargs: Kwargs::from_value(kwargs)? })
     }
 
     /// As the Python value `(sessid, kwargs)`.
@@ -86,14 +86,14 @@ mod tests {
 
     #[test]
     fn packed_round_trip_and_errors() {
-        let p = Packed::new(7, Kwargs::new().with("text", Value::List(vec![])));
-        let back = Packed::from_pickle(&p.to_pickle().unwrap()).unwrap();
+        let p = Envelope::new(7, Kwargs::new().with("text", Value::List(vec![])));
+        let back = Envelope::from_pickle(&p.to_pickle().unwrap()).unwrap();
         assert_eq!(back, p);
         assert_eq!(
-            Packed::from_value(Value::List(vec![Value::from(1), Value::Dict(vec![])])).unwrap(),
-            Packed::new(1, Kwargs::new())
+            Envelope::from_value(Value::List(vec![Value::from(1), Value::Dict(vec![])])).unwrap(),
+            Envelope::new(1, Kwargs::new())
         );
-        let bad = |v: Value| Packed::from_value(v).unwrap_err();
+        let bad = |v: Value| Envelope::from_value(v).unwrap_err();
         assert!(matches!(bad(Value::from(3)), PayloadError::NotAPair { .. }));
         assert!(matches!(bad(Value::Tuple(vec![Value::from(1)])), PayloadError::NotAPair { .. }));
         assert!(matches!(
@@ -107,6 +107,6 @@ mod tests {
         assert!(matches!(bad(Value::Tuple(vec![Value::from(1), Value::List(vec![])])), PayloadError::BadKwargs(_)));
         let int_key = Value::Dict(vec![(Value::from(1), Value::None)]);
         assert!(matches!(bad(Value::Tuple(vec![Value::from(1), int_key])), PayloadError::BadKwargs(_)));
-        assert!(matches!(Packed::from_pickle(b"\x80\x05garbage"), Err(PayloadError::Pickle(_))));
+        assert!(matches!(Envelope::from_pickle(b"\x80\x05garbage"), Err(PayloadError::Pickle(_))));
     }
 }

@@ -18,7 +18,7 @@
 //! markup, no trailing colour reset).
 
 use crate::codec::pickle::Value;
-use crate::payload::{bad_field, Kwargs, Packed, PayloadError, SessId};
+use crate::payload::{bad_field, Envelope, Kwargs, PayloadError, SessId};
 
 /// The instructions of one message, in order: `{cmdname: [args, kwargs]}`.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -163,18 +163,18 @@ impl Message {
     }
 
     /// The payload for `sessid`.
-    pub fn to_packed(&self, sessid: SessId) -> Packed {
-        Packed::new(sessid, self.to_kwargs())
+    pub fn to_envelope(&self, sessid: SessId) -> Envelope {
+        Envelope::new(sessid, self.to_kwargs())
     }
 
     /// Reads a payload: the session id and the message.
-    pub fn from_packed(packed: Packed) -> Result<(SessId, Message), PayloadError> {
-        Ok((packed.sessid, Message::from_kwargs(packed.kwargs)?))
+    pub fn from_envelope(envelope: Envelope) -> Result<(SessId, Message), PayloadError> {
+        Ok((envelope.sessid, Message::from_kwargs(envelope.kwargs)?))
     }
 
     /// Reads `packed_data` (a pickle).
     pub fn from_pickle(bytes: &[u8]) -> Result<(SessId, Message), PayloadError> {
-        Message::from_packed(Packed::from_pickle(bytes)?)
+        Message::from_envelope(Envelope::from_pickle(bytes)?)
     }
 
     /// A rough size in bytes of the text this message holds (strings and
@@ -219,7 +219,7 @@ mod tests {
     #[test]
     fn text_has_evennias_shape() {
         let m = Message::text("You see a room.");
-        assert_eq!(m.to_packed(3).to_value().to_string(), "(3, {'text': [['You see a room.'], {'options': {}}]})");
+        assert_eq!(m.to_envelope(3).to_value().to_string(), "(3, {'text': [['You see a room.'], {'options': {}}]})");
         let raw = Message::raw_text("a|rb");
         assert_eq!(raw.to_kwargs().to_value().to_string(), "{'text': [['a|rb'], {'options': {'raw': True}}]}");
         assert_eq!(raw.get("text").unwrap().get_option("raw"), Some(&Value::Bool(true)));
@@ -229,11 +229,11 @@ mod tests {
     fn input_reads_lines_and_round_trips() {
         let kwargs = Kwargs::new()
             .with("text", Value::Tuple(vec![Value::Tuple(vec![Value::from("look\r\n")]), Value::Dict(vec![])]));
-        let (sessid, m) = Message::from_packed(Packed::new(5, kwargs)).unwrap();
+        let (sessid, m) = Message::from_envelope(Envelope::new(5, kwargs)).unwrap();
         assert_eq!(sessid, 5);
         assert_eq!(m.text_arg(), Some("look\r\n"));
         assert_eq!(m.line(), Some("look"));
-        let bytes = m.to_packed(5).to_pickle().unwrap();
+        let bytes = m.to_envelope(5).to_pickle().unwrap();
         assert_eq!(Message::from_pickle(&bytes).unwrap(), (5, m));
     }
 

@@ -10,7 +10,7 @@ pub mod operation;
 pub mod session;
 pub mod status;
 
-pub use envelope::{Packed, SessId, DUMMY_SESSID};
+pub use envelope::{Envelope, SessId, DUMMY_SESSID};
 pub use error::PayloadError;
 pub use kwargs::Kwargs;
 pub(crate) use kwargs::{bad_field, short_repr};

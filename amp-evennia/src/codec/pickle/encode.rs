@@ -48,7 +48,7 @@ pub fn encode_into(value: &Value, options: &EncodeOptions, out: &mut Vec<u8>) ->
 /// Encodes the tuple `(first, {key: value, ...})` as protocol 5, byte for byte
 /// what [`encode`] writes for `Value::Tuple(vec![first, Value::Dict(..)])`
 /// with `Value::Str` keys, without building (deep-copying) that value:
-/// `Packed::to_pickle` writes its borrowed `(sessid, kwargs)` this way.
+/// `Envelope::to_pickle` writes its borrowed `(sessid, kwargs)` this way.
 pub(crate) fn encode_pair_with_kwargs(first: &Value, kwargs: &[(String, Value)]) -> Result<Vec<u8>, EncodeError> {
     let mut out = Vec::new();
     // Popped from the end: `first`, the dict, then TUPLE2 (as Task::Tuple does).

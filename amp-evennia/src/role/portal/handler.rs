@@ -1,4 +1,4 @@
-//! The Portal side's answers to a Server (the `PortalWire` protocol).
+//! The Portal side's answers to a Server (the `PortalSlices` protocol).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -8,14 +8,15 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 
 use super::PortalEvent;
+use crate::commands::packed_data::{PackedDataCodec, PackedDataError};
 use crate::commands::slices::{
     AdminPortal2ServerSlices, AdminPortal2ServerSlicesArguments, AdminServer2PortalSlicesArguments,
     AdminServer2PortalSlicesError, AdminServer2PortalSlicesResponse, MsgServer2PortalSlicesArguments,
-    MsgServer2PortalSlicesError, MsgServer2PortalSlicesResponse, PackError, Packer, PortalWireHandler,
+    MsgServer2PortalSlicesError, MsgServer2PortalSlicesResponse, PortalSlicesHandler,
 };
 use crate::commands::{FunctionCallArguments, FunctionCallError, FunctionCallResponse};
 use crate::commands::{MsgStatusArguments, MsgStatusError, MsgStatusResponse};
-use crate::payload::admin::{PortalAdmin, PortalSync, ServerAdmin, ServerInfo};
+use crate::payload::admin::{AdminFromPortal, AdminFromServer, PortalSync, ServerInfo};
 use crate::payload::message::Message;
 use crate::payload::operation::Operation;
 use crate::payload::session::SessionData;
@@ -34,7 +35,7 @@ pub(crate) struct PortalState {
     pub(crate) restart_mode: Mutex<Option<String>>,
     pub(crate) next_sessid: Mutex<SessId>,
     pub(crate) start_time: f64,
-    pub(crate) packer: Packer,
+    pub(crate) codec: PackedDataCodec,
     pub(crate) events: mpsc::UnboundedSender<PortalEvent>,
 }
 
@@ -48,8 +49,8 @@ impl PortalState {
     }
 
     /// The Portal's PSYNC for the Server that just connected.
-    fn portal_sync(&self) -> PortalAdmin {
-        PortalAdmin::Psync(PortalSync {
+    fn portal_sync(&self) -> AdminFromPortal {
+        AdminFromPortal::Psync(PortalSync {
             // As Evennia's Portal: the mode is reported once, then forgotten.
             server_restart_mode: lock(&self.restart_mode).take(),
             sessions: lock(&self.sessions).iter().map(|(id, d)| (*id, d.clone())).collect(),
@@ -63,11 +64,11 @@ pub(crate) struct Handler {
     pub(crate) functions: Arc<FunctionRegistry>,
 }
 
-fn describe(e: PackError) -> String {
+fn describe(e: PackedDataError) -> String {
     e.to_string()
 }
 
-impl PortalWireHandler for Handler {
+impl PortalSlicesHandler for Handler {
     async fn msg_server2_portal(
         &self,
         _cx: &Context,
@@ -78,8 +79,8 @@ impl PortalWireHandler for Handler {
         // Decoded inline, in arrival order: decompression runs at over 1 GB/s.
         let (sessid, message) = self
             .state
-            .packer
-            .unpack_now(&slices, Message::from_pickle)
+            .codec
+            .decode_now(&slices, Message::from_pickle)
             .map_err(|e| MsgServer2PortalSlicesError::Exception(evennia_description(describe(e))))?;
         // As Evennia's Portal: output for an unknown session is dropped.
         if lock(&self.state.sessions).contains_key(&sessid) {
@@ -96,19 +97,20 @@ impl PortalWireHandler for Handler {
         let exception = |text: String| AdminServer2PortalSlicesError::Exception(evennia_description(text));
         let admin = self
             .state
-            .packer
-            .unpack_now(&args.packed_data, ServerAdmin::from_pickle)
+            .codec
+            .decode_now(&args.packed_data, AdminFromServer::from_pickle)
             .map_err(|e| exception(describe(e)))?;
         let state = &self.state;
         match admin {
-            ServerAdmin::Psync { spid, info } => {
+            AdminFromServer::Psync { spid, info } => {
                 *lock(&state.server) = Some(cx.peer().clone());
                 *lock(&state.server_pid) = Some(spid);
                 *lock(&state.server_info) = info.clone();
                 // As Evennia's Portal: its own PSYNC goes out before the answer to the Server's.
-                let sync = state.portal_sync().to_packed();
+                let sync = state.portal_sync().to_envelope();
                 let pickle = sync.to_pickle().map_err(|e| exception(e.to_string()))?;
-                let packed_data = state.packer.codec.compress_slices(&pickle).map_err(|e| exception(e.to_string()))?;
+                let packed_data =
+                    state.codec.compression.compress_slices(&pickle).map_err(|e| exception(e.to_string()))?;
                 let peer = cx.peer().clone();
                 let call = start_now(async move {
                     peer.call::<AdminPortal2ServerSlices>(AdminPortal2ServerSlicesArguments { packed_data }).await
@@ -123,33 +125,33 @@ impl PortalWireHandler for Handler {
                 // wait until the PSYNC call is on the wire, then answer.
                 let _ = cx.peer().flush().await;
             }
-            ServerAdmin::Slogin { sessid, sessiondata } => {
+            AdminFromServer::Slogin { sessid, sessiondata } => {
                 if let Some(session) = lock(&state.sessions).get_mut(&sessid) {
                     session.update(&sessiondata);
                 }
                 state.emit(PortalEvent::Login { sessid, sessiondata });
             }
-            ServerAdmin::Sdisconn { sessid, reason } => {
+            AdminFromServer::Sdisconn { sessid, reason } => {
                 let known = lock(&state.sessions).remove(&sessid).is_some();
                 if known {
                     state.emit(PortalEvent::Disconnected { sessid, reason });
                     // As Evennia's Portal: the closed connection is reported back.
                     let peer = cx.peer().clone();
-                    let packer = state.packer;
+                    let codec = state.codec;
                     tokio::spawn(async move {
-                        let pdisconn = PortalAdmin::Pdisconn { sessid }.to_packed();
-                        if let Ok(packed_data) = packer.pack(pdisconn, 0).await {
+                        let pdisconn = AdminFromPortal::Pdisconn { sessid }.to_envelope();
+                        if let Ok(packed_data) = codec.encode(pdisconn, 0).await {
                             let args = AdminPortal2ServerSlicesArguments { packed_data };
                             let _ = peer.call::<AdminPortal2ServerSlices>(args).await;
                         }
                     });
                 }
             }
-            ServerAdmin::Sdisconnall { reason } => {
+            AdminFromServer::Sdisconnall { reason } => {
                 let gone: Vec<SessId> = std::mem::take(&mut *lock(&state.sessions)).into_keys().collect();
                 state.emit(PortalEvent::DisconnectedAll { sessids: gone, reason });
             }
-            ServerAdmin::Ssync { sessions, clean } => {
+            AdminFromServer::Ssync { sessions, clean } => {
                 {
                     let mut table = lock(&state.sessions);
                     for (sessid, data) in &sessions {
@@ -164,19 +166,22 @@ impl PortalWireHandler for Handler {
                 *lock(&state.restart_mode) = Some("shutdown".to_owned());
                 state.emit(PortalEvent::Synced { sessids: sessions.iter().map(|(id, _)| *id).collect() });
             }
-            admin @ (ServerAdmin::Sreload | ServerAdmin::Sreset | ServerAdmin::Sshutd | ServerAdmin::Pshutd) => {
+            admin @ (AdminFromServer::Sreload
+            | AdminFromServer::Sreset
+            | AdminFromServer::Sshutd
+            | AdminFromServer::Pshutd) => {
                 // A stock Portal would (re)start or stop processes here; this
                 // one only reports the request.
                 state.emit(PortalEvent::Admin(admin));
             }
-            ServerAdmin::Sconn { protocol_path, .. } => {
+            AdminFromServer::Sconn { protocol_path, .. } => {
                 return Err(exception(format!("this Portal opens no outgoing protocols ({protocol_path})")));
             }
-            ServerAdmin::Pstatus => {
+            AdminFromServer::Pstatus => {
                 // Evennia formats the operation with %s: the character itself.
                 return Err(exception(format!("operation {} not recognized.", Operation::Pstatus.as_str())));
             }
-            ServerAdmin::Other(raw) => return Err(exception(raw.not_recognized())),
+            AdminFromServer::Other(raw) => return Err(exception(raw.not_recognized())),
         }
         Ok(AdminServer2PortalSlicesResponse {})
     }

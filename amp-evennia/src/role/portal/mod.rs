@@ -1,13 +1,15 @@
-//! A minimal Portal side, in Rust: enough of an Evennia Portal for a Server
-//! to talk to without Evennia (the self-contained demo, tests, benchmarks).
+//! The Portal role: the AMP side of an Evennia Portal, in Rust.
 //!
-//! [`MiniPortal`] listens on an AMP port as Evennia's Portal does, takes the
+//! [`PortalAmp`] listens on an AMP port as Evennia's Portal does, takes the
 //! connection that sends `AdminServer2Portal` PSYNC as its Server, answers
 //! with its own PSYNC (every session) before answering the Server's, and
-//! then lets you play the part of players: [`connect_session`] (PCONN),
-//! [`input`] (`MsgPortal2Server` text), [`disconnect_session`] (PDISCONN),
+//! keeps the session table a Portal keeps. The front side (players'
+//! connections) is its caller's: [`connect_session`] (PCONN), [`input`]
+//! (`MsgPortal2Server` text), [`disconnect_session`] (PDISCONN),
 //! [`shutdown_server`] (SSHUTD). What the Server sends comes out as
 //! [`PortalEvent`]s: output for a session, logins, disconnections, syncs.
+//! Today the caller is this crate's demo and tests; `amp-portal` (telnet in
+//! front) builds on it.
 //!
 //! It has no telnet or web side, opens no outgoing protocols (SCONN) and
 //! starts no processes: SRELOAD, SRESET, SSHUTD and PSHUTD from the Server
@@ -15,10 +17,10 @@
 //! at over 1 GB/s); input it sends is compressed off the async executor
 //! when large.
 //!
-//! [`connect_session`]: MiniPortal::connect_session
-//! [`input`]: MiniPortal::input
-//! [`disconnect_session`]: MiniPortal::disconnect_session
-//! [`shutdown_server`]: MiniPortal::shutdown_server
+//! [`connect_session`]: PortalAmp::connect_session
+//! [`input`]: PortalAmp::input
+//! [`disconnect_session`]: PortalAmp::disconnect_session
+//! [`shutdown_server`]: PortalAmp::shutdown_server
 
 mod handler;
 
@@ -32,11 +34,12 @@ use amp_runtime::{ConnectionConfig, Peer};
 use tokio::net::ToSocketAddrs;
 use tokio::sync::mpsc;
 
+use crate::commands::packed_data::PackedDataCodec;
 use crate::commands::slices::{
     AdminPortal2ServerSlices, AdminPortal2ServerSlicesArguments, MsgPortal2ServerSlices,
-    MsgPortal2ServerSlicesArguments, Packer, PortalWireDispatcher,
+    MsgPortal2ServerSlicesArguments, PortalSlicesDispatcher,
 };
-use crate::payload::admin::{PortalAdmin, ServerAdmin, ServerInfo};
+use crate::payload::admin::{AdminFromPortal, AdminFromServer, ServerInfo};
 use crate::payload::message::Message;
 use crate::payload::session::SessionData;
 use crate::payload::SessId;
@@ -93,10 +96,10 @@ pub enum PortalEvent {
         sessids: Vec<SessId>,
     },
     /// SRELOAD, SRESET, SSHUTD or PSHUTD: reported, not acted on.
-    Admin(ServerAdmin),
+    Admin(AdminFromServer),
 }
 
-/// Why the Portal side could not send.
+/// Why the Portal role could not send.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum PortalError {
@@ -114,27 +117,27 @@ pub enum PortalError {
     Call(String),
 }
 
-/// A minimal Evennia Portal: see the [module docs](self).
-pub struct MiniPortal {
+/// The AMP side of an Evennia Portal: see the [module docs](self).
+pub struct PortalAmp {
     state: Arc<PortalState>,
     listener: ListenerHandle,
     events: mpsc::UnboundedReceiver<PortalEvent>,
 }
 
-impl std::fmt::Debug for MiniPortal {
+impl std::fmt::Debug for PortalAmp {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MiniPortal").field("addr", &self.local_addr()).finish_non_exhaustive()
+        f.debug_struct("PortalAmp").field("addr", &self.local_addr()).finish_non_exhaustive()
     }
 }
 
-impl MiniPortal {
+impl PortalAmp {
     /// Listens on `addr` (use `127.0.0.1:0` for a free port).
-    pub async fn bind(addr: impl ToSocketAddrs) -> std::io::Result<MiniPortal> {
-        MiniPortal::bind_with(addr, FunctionRegistry::new()).await
+    pub async fn bind(addr: impl ToSocketAddrs) -> std::io::Result<PortalAmp> {
+        PortalAmp::bind_with(addr, FunctionRegistry::new()).await
     }
 
     /// Listens on `addr`, answering FunctionCall with `functions`.
-    pub async fn bind_with(addr: impl ToSocketAddrs, functions: FunctionRegistry) -> std::io::Result<MiniPortal> {
+    pub async fn bind_with(addr: impl ToSocketAddrs, functions: FunctionRegistry) -> std::io::Result<PortalAmp> {
         let (events_tx, events) = mpsc::unbounded_channel();
         let start_time = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64());
         let state = Arc::new(PortalState {
@@ -145,14 +148,14 @@ impl MiniPortal {
             restart_mode: Mutex::new(Some("shutdown".to_owned())),
             next_sessid: Mutex::new(0),
             start_time,
-            packer: Packer::default(),
+            codec: PackedDataCodec::default(),
             events: events_tx,
         });
         let handler = Handler { state: state.clone(), functions: Arc::new(functions) };
         // Evennia's Portal answers a non-AMP first byte with its HTTP text.
         let config = ConnectionConfig::default().with_non_amp_reply(EVENNIA_HTTP_REPLY);
-        let listener = Server::builder().config(config).bind_tcp(addr, PortalWireDispatcher::new(handler)).await?;
-        Ok(MiniPortal { state, listener, events })
+        let listener = Server::builder().config(config).bind_tcp(addr, PortalSlicesDispatcher::new(handler)).await?;
+        Ok(PortalAmp { state, listener, events })
     }
 
     /// The AMP address.
@@ -184,9 +187,9 @@ impl MiniPortal {
         self.server().ok_or(PortalError::NoServer)
     }
 
-    async fn admin(&self, peer: &Peer, admin: PortalAdmin) -> Result<(), PortalError> {
+    async fn admin(&self, peer: &Peer, admin: AdminFromPortal) -> Result<(), PortalError> {
         let packed_data =
-            self.state.packer.pack(admin.to_packed(), 0).await.map_err(|e| PortalError::Encode(e.to_string()))?;
+            self.state.codec.encode(admin.to_envelope(), 0).await.map_err(|e| PortalError::Encode(e.to_string()))?;
         peer.call::<AdminPortal2ServerSlices>(AdminPortal2ServerSlicesArguments { packed_data })
             .await
             .map_err(|e| PortalError::Call(e.to_string()))?;
@@ -206,7 +209,7 @@ impl MiniPortal {
         let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64());
         let session = SessionData::telnet(sessid, address, now);
         lock(&self.state.sessions).insert(sessid, session.clone());
-        self.admin(&peer, PortalAdmin::Pconn { sessid, session }).await?;
+        self.admin(&peer, AdminFromPortal::Pconn { sessid, session }).await?;
         Ok(sessid)
     }
 
@@ -223,11 +226,11 @@ impl MiniPortal {
         if !lock(&self.state.sessions).contains_key(&sessid) {
             return Err(PortalError::UnknownSession(sessid));
         }
-        let hint = message.approx_len(self.state.packer.blocking_from);
+        let hint = message.approx_len(self.state.codec.blocking_from);
         let packed_data = self
             .state
-            .packer
-            .pack(message.to_packed(sessid), hint)
+            .codec
+            .encode(message.to_envelope(sessid), hint)
             .await
             .map_err(|e| PortalError::Encode(e.to_string()))?;
         peer.call::<MsgPortal2ServerSlices>(MsgPortal2ServerSlicesArguments { packed_data })
@@ -242,7 +245,7 @@ impl MiniPortal {
         if lock(&self.state.sessions).remove(&sessid).is_none() {
             return Err(PortalError::UnknownSession(sessid));
         }
-        self.admin(&peer, PortalAdmin::Pdisconn { sessid }).await
+        self.admin(&peer, AdminFromPortal::Pdisconn { sessid }).await
     }
 
     /// Asks the Server to stop (SSHUTD with `server_restart_mode`
@@ -250,7 +253,7 @@ impl MiniPortal {
     pub async fn shutdown_server(&self) -> Result<(), PortalError> {
         let peer = self.server_or_err()?;
         *lock(&self.state.restart_mode) = Some("shutdown".to_owned());
-        self.admin(&peer, PortalAdmin::Sshutd { server_restart_mode: Some("shutdown".to_owned()) }).await
+        self.admin(&peer, AdminFromPortal::Sshutd { server_restart_mode: Some("shutdown".to_owned()) }).await
     }
 
     /// Stops listening and closes every connection (the Server sees the

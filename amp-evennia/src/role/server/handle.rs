@@ -9,7 +9,7 @@ use super::flow::Flow;
 use super::outbox::{Outbox, Payload, Receipt, SendError};
 use super::table::SessionTable;
 use crate::codec::pickle::Value;
-use crate::payload::admin::ServerAdmin;
+use crate::payload::admin::AdminFromServer;
 use crate::payload::message::Message;
 use crate::payload::session::SessionData;
 use crate::payload::{Kwargs, SessId};
@@ -125,7 +125,7 @@ impl ServerHandle {
     /// the Portal loads it into its session. Recorded in the table.
     pub async fn login_with(&self, sessid: SessId, sessiondata: SessionData) -> Result<Receipt, SendError> {
         self.table.update(sessid, &sessiondata);
-        self.outbox.send(Payload::Admin(ServerAdmin::Slogin { sessid, sessiondata })).await
+        self.outbox.send(Payload::Admin(AdminFromServer::Slogin { sessid, sessiondata })).await
     }
 
     /// Disconnects a session (SDISCONN) and removes it from the table at
@@ -135,26 +135,26 @@ impl ServerHandle {
     pub async fn disconnect(&self, sessid: SessId, reason: Option<&str>) -> Result<Receipt, SendError> {
         self.table.remove(sessid);
         let reason = reason.map(str::to_owned);
-        self.outbox.send(Payload::Admin(ServerAdmin::Sdisconn { sessid, reason })).await
+        self.outbox.send(Payload::Admin(AdminFromServer::Sdisconn { sessid, reason })).await
     }
 
     /// Disconnects every session (SDISCONNALL) and empties the table.
     pub async fn disconnect_all(&self, reason: Option<&str>) -> Result<Receipt, SendError> {
         self.table.clear();
         let reason = reason.map(str::to_owned);
-        self.outbox.send(Payload::Admin(ServerAdmin::Sdisconnall { reason })).await
+        self.outbox.send(Payload::Admin(AdminFromServer::Sdisconnall { reason })).await
     }
 
     /// Stores every session's data on the Portal (SSYNC), as Evennia's
     /// `all_sessions_portal_sync`.
     pub async fn sync_sessions(&self) -> Result<Receipt, SendError> {
         let sessions = self.table.sync_data();
-        self.outbox.send(Payload::Admin(ServerAdmin::Ssync { sessions, clean: None })).await
+        self.outbox.send(Payload::Admin(AdminFromServer::Ssync { sessions, clean: None })).await
     }
 
     /// Sends any admin message, except those that make a stock Portal start
     /// Evennia's own Server (SRELOAD, SRESET): [`SendError::Forbidden`].
-    pub async fn admin(&self, admin: ServerAdmin) -> Result<Receipt, SendError> {
+    pub async fn admin(&self, admin: AdminFromServer) -> Result<Receipt, SendError> {
         if admin.starts_evennia_server() {
             if let Some(op) = admin.operation() {
                 return Err(SendError::Forbidden(op));

@@ -23,14 +23,14 @@ use super::flow::Delivery;
 use super::outbox::{Outbox, Payload};
 use super::table::SessionTable;
 use crate::codec::compressed::CompressedSlices;
+use crate::commands::packed_data::{PackedDataCodec, PackedDataError};
 use crate::commands::slices::{
     AdminPortal2ServerSlicesArguments, AdminPortal2ServerSlicesError, AdminPortal2ServerSlicesResponse,
-    MsgPortal2ServerSlicesArguments, MsgPortal2ServerSlicesError, MsgPortal2ServerSlicesResponse, PackError, Packer,
-    ServerWireHandler,
+    MsgPortal2ServerSlicesArguments, MsgPortal2ServerSlicesError, MsgPortal2ServerSlicesResponse, ServerSlicesHandler,
 };
 use crate::commands::{FunctionCallArguments, FunctionCallError, FunctionCallResponse};
 use crate::commands::{MsgStatusArguments, MsgStatusError, MsgStatusResponse};
-use crate::payload::admin::{PortalAdmin, ServerAdmin};
+use crate::payload::admin::{AdminFromPortal, AdminFromServer};
 use crate::payload::message::Message;
 use crate::payload::status::SERVER_STATUS_OK;
 use crate::payload::{PayloadError, SessId};
@@ -39,7 +39,7 @@ use crate::role::function_call::FunctionRegistry;
 
 /// A message for the processor.
 pub(crate) enum Item {
-    Admin(PortalAdmin),
+    Admin(AdminFromPortal),
     Input(SessId, Message),
     /// The handshake on connection `peer` finished.
     Connected {
@@ -54,8 +54,8 @@ pub(crate) enum Item {
 }
 
 enum Content {
-    Ready(Result<Item, PackError>),
-    Pending(oneshot::Receiver<Result<Item, PackError>>),
+    Ready(Result<Item, PackedDataError>),
+    Pending(oneshot::Receiver<Result<Item, PackedDataError>>),
 }
 
 pub(crate) struct Slot {
@@ -69,7 +69,7 @@ pub(crate) struct Slot {
 #[derive(Clone)]
 pub(crate) struct Inbox {
     tx: mpsc::UnboundedSender<Slot>,
-    packer: Packer,
+    codec: PackedDataCodec,
 }
 
 impl Inbox {
@@ -85,15 +85,15 @@ impl Inbox {
         F: FnOnce(&[u8]) -> Result<Item, PayloadError> + Send + 'static,
     {
         let (ack, outcome) = oneshot::channel();
-        let content = if self.packer.is_heavy(&slices) {
+        let content = if self.codec.is_heavy(&slices) {
             let (tx, rx) = oneshot::channel();
-            let packer = self.packer;
+            let codec = self.codec;
             tokio::task::spawn_blocking(move || {
-                let _ = tx.send(packer.unpack_now(&slices, read));
+                let _ = tx.send(codec.decode_now(&slices, read));
             });
             Content::Pending(rx)
         } else {
-            Content::Ready(self.packer.unpack_now(&slices, read))
+            Content::Ready(self.codec.decode_now(&slices, read))
         };
         // A closed queue drops the ack: the handler then answers that the server stopped.
         let _ = self.tx.send(Slot { content, ack: Some(ack) });
@@ -101,7 +101,7 @@ impl Inbox {
     }
 }
 
-/// Answers the Portal's calls (the `ServerWire` protocol).
+/// Answers the Portal's calls (the `ServerSlices` protocol).
 pub(crate) struct Handler {
     pub(crate) inbox: Inbox,
     pub(crate) functions: Arc<FunctionRegistry>,
@@ -113,7 +113,7 @@ async fn outcome(rx: oneshot::Receiver<Result<(), String>>) -> Result<(), String
     rx.await.unwrap_or_else(|_| Err(STOPPING.to_owned()))
 }
 
-impl ServerWireHandler for Handler {
+impl ServerSlicesHandler for Handler {
     async fn msg_portal2_server(
         &self,
         _cx: &Context,
@@ -135,7 +135,8 @@ impl ServerWireHandler for Handler {
         _cx: &Context,
         args: AdminPortal2ServerSlicesArguments,
     ) -> Result<AdminPortal2ServerSlicesResponse, AdminPortal2ServerSlicesError> {
-        let rx = self.inbox.push_payload(args.packed_data, |bytes| Ok(Item::Admin(PortalAdmin::from_pickle(bytes)?)));
+        let rx =
+            self.inbox.push_payload(args.packed_data, |bytes| Ok(Item::Admin(AdminFromPortal::from_pickle(bytes)?)));
         outcome(rx)
             .await
             .map(|()| AdminPortal2ServerSlicesResponse {})
@@ -159,9 +160,9 @@ impl ServerWireHandler for Handler {
 pub(crate) type SlotReceiver = mpsc::UnboundedReceiver<Slot>;
 
 /// Creates the queue; [`Processor::run`] serves it.
-pub(crate) fn channel(packer: Packer) -> (Inbox, SlotReceiver) {
+pub(crate) fn channel(codec: PackedDataCodec) -> (Inbox, SlotReceiver) {
     let (tx, rx) = mpsc::unbounded_channel();
-    (Inbox { tx, packer }, rx)
+    (Inbox { tx, codec }, rx)
 }
 
 /// Applies the queue to the session table and tells the game.
@@ -307,9 +308,9 @@ impl Processor {
         (Ok(()), Next::Continue)
     }
 
-    async fn admin(&mut self, admin: PortalAdmin, stopping: bool) -> (Result<(), String>, Next) {
+    async fn admin(&mut self, admin: AdminFromPortal, stopping: bool) -> (Result<(), String>, Next) {
         match admin {
-            PortalAdmin::Psync(sync) => {
+            AdminFromPortal::Psync(sync) => {
                 let dropped = self.table.replace(sync.sessions);
                 let sessions = self.table.all();
                 tracing::info!(sessions = sessions.len(), dropped = dropped.len(), mode = ?sync.server_restart_mode, "Portal PSYNC");
@@ -320,35 +321,37 @@ impl Processor {
                     dropped,
                 });
             }
-            PortalAdmin::Pconn { sessid, session } => {
+            AdminFromPortal::Pconn { sessid, session } => {
                 let session = self.table.insert(sessid, session);
                 self.emit(ServerEvent::SessionConnected(session));
             }
-            PortalAdmin::Pconnsync { sessid, session } => {
+            AdminFromPortal::Pconnsync { sessid, session } => {
                 // Evennia updates a known session and ignores others.
                 if let Some(session) = self.table.update(sessid, &session) {
                     self.emit(ServerEvent::SessionSynced(session));
                 }
             }
-            PortalAdmin::Pdisconn { sessid } => {
+            AdminFromPortal::Pdisconn { sessid } => {
                 // The Portal repeats PDISCONN after an SDISCONN: the second finds nothing.
                 if let Some(session) = self.table.remove(sessid) {
                     self.emit(ServerEvent::SessionDisconnected(session));
                 }
             }
-            PortalAdmin::Pdisconnall => {
+            AdminFromPortal::Pdisconnall => {
                 for session in self.table.clear() {
                     self.emit(ServerEvent::SessionDisconnected(session));
                 }
             }
-            PortalAdmin::Sshutd { .. } | PortalAdmin::Sreload { .. } | PortalAdmin::Sreset { .. } if stopping => {
+            AdminFromPortal::Sshutd { .. } | AdminFromPortal::Sreload { .. } | AdminFromPortal::Sreset { .. }
+                if stopping =>
+            {
                 // Already stopping (its SSYNC awaits the answer): once is enough.
                 tracing::debug!("stop request while stopping ignored");
             }
-            PortalAdmin::Sshutd { .. } => return (Ok(()), Next::Stop),
-            PortalAdmin::Sreload { .. } => return (Ok(()), self.sync_then_stop(ShutdownMode::Reload)),
-            PortalAdmin::Sreset { .. } => return (Ok(()), self.sync_then_stop(ShutdownMode::Reset)),
-            PortalAdmin::Other(raw) => {
+            AdminFromPortal::Sshutd { .. } => return (Ok(()), Next::Stop),
+            AdminFromPortal::Sreload { .. } => return (Ok(()), self.sync_then_stop(ShutdownMode::Reload)),
+            AdminFromPortal::Sreset { .. } => return (Ok(()), self.sync_then_stop(ShutdownMode::Reset)),
+            AdminFromPortal::Other(raw) => {
                 tracing::warn!(%raw, "unknown admin operation from the Portal");
                 return (Err(raw.not_recognized()), Next::Continue);
             }
@@ -361,7 +364,7 @@ impl Processor {
     /// answer is awaited (for up to 10 s) in a task: the processor goes on
     /// taking the Portal's messages meanwhile.
     fn sync_then_stop(&self, mode: ShutdownMode) -> Next {
-        let ssync = ServerAdmin::Ssync { sessions: self.table.sync_data(), clean: None };
+        let ssync = AdminFromServer::Ssync { sessions: self.table.sync_data(), clean: None };
         let outbox = self.outbox.clone();
         let task = tokio::spawn(async move {
             match outbox.send(Payload::Admin(ssync)).await {

@@ -80,10 +80,9 @@ use amp_runtime::client::{HookError, ReconnectConfig, ReconnectingClient, Target
 use amp_runtime::{ConnectionConfig, Peer};
 use tokio::sync::{mpsc, watch};
 
-use crate::commands::slices::{
-    AdminServer2PortalSlices, AdminServer2PortalSlicesArguments, Packer, ServerWireDispatcher,
-};
-use crate::payload::admin::{ServerAdmin, ServerInfo};
+use crate::commands::packed_data::PackedDataCodec;
+use crate::commands::slices::{AdminServer2PortalSlices, AdminServer2PortalSlicesArguments, ServerSlicesDispatcher};
+use crate::payload::admin::{AdminFromServer, ServerInfo};
 use crate::role::function_call::FunctionRegistry;
 use crate::role::start_now::start_now;
 use flow::{Delivery, Flow};
@@ -107,7 +106,7 @@ impl EvenniaServer {
             connection: ConnectionConfig::default()
                 .with_default_timeout(Duration::from_secs(60))
                 .with_max_concurrent_handlers(256),
-            packer: Packer::default(),
+            codec: PackedDataCodec::default(),
             functions: FunctionRegistry::new(),
             event_capacity: 1024,
             send_queue: 1024,
@@ -124,7 +123,7 @@ pub struct ServerBuilder {
     spid: i64,
     reconnect: ReconnectConfig,
     connection: ConnectionConfig,
-    packer: Packer,
+    codec: PackedDataCodec,
     functions: FunctionRegistry,
     event_capacity: usize,
     send_queue: usize,
@@ -162,8 +161,8 @@ impl ServerBuilder {
 
     /// Compression settings and the size from which payloads are handled
     /// on the blocking pool. Default: level 9, from 32 KiB.
-    pub fn packer(mut self, packer: Packer) -> Self {
-        self.packer = packer;
+    pub fn codec(mut self, codec: PackedDataCodec) -> Self {
+        self.codec = codec;
         self
     }
 
@@ -213,7 +212,7 @@ impl ServerBuilder {
             spid,
             reconnect,
             mut connection,
-            packer,
+            codec,
             functions,
             event_capacity,
             send_queue,
@@ -228,8 +227,8 @@ impl ServerBuilder {
 
         let table = SessionTable::default();
         let flow = Flow::default();
-        let outbox = Outbox::spawn(send_queue, max_in_flight, packer, flow.clone());
-        let (inbox, queue) = inbox::channel(packer);
+        let outbox = Outbox::spawn(send_queue, max_in_flight, codec, flow.clone());
+        let (inbox, queue) = inbox::channel(codec);
         let (events_tx, events) = mpsc::channel(event_capacity);
         let (stop_tx, stop_rx) = watch::channel(false);
         let (stopped_tx, stopped) = watch::channel(false);
@@ -250,7 +249,7 @@ impl ServerBuilder {
             inbox,
             outbox: outbox.clone(),
             flow: flow.clone(),
-            packer,
+            codec,
             spid,
             info,
             portal: portal.clone(),
@@ -262,7 +261,7 @@ impl ServerBuilder {
                 let handshake = handshake.clone();
                 async move { handshake.run(peer).await }
             })
-            .spawn(ServerWireDispatcher::new(handler));
+            .spawn(ServerSlicesDispatcher::new(handler));
         tokio::spawn(supervise(client, outbox.clone(), stop_rx, stopped_tx));
 
         let handle = ServerHandle { table, outbox, flow, stop: stop_tx, stopped, portal: portal.into() };
@@ -298,7 +297,7 @@ struct Handshake {
     inbox: Inbox,
     outbox: Outbox,
     flow: Flow,
-    packer: Packer,
+    codec: PackedDataCodec,
     spid: i64,
     info: ServerInfo,
     portal: String,
@@ -309,8 +308,8 @@ impl Handshake {
         // The Portal's PSYNC comes before the answer to ours: it must be taken
         // even when the game is behind.
         let _awaiting = self.flow.awaiting();
-        let psync = ServerAdmin::Psync { spid: self.spid, info: self.info.clone() };
-        let packed_data = self.packer.pack(psync.to_packed(), 0).await?;
+        let psync = AdminFromServer::Psync { spid: self.spid, info: self.info.clone() };
+        let packed_data = self.codec.encode(psync.to_envelope(), 0).await?;
         let caller = peer.clone();
         let call = async move {
             caller.call::<AdminServer2PortalSlices>(AdminServer2PortalSlicesArguments { packed_data }).await

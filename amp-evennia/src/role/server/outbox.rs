@@ -3,7 +3,7 @@
 //!
 //! Every message the game sends goes through one queue served by one task:
 //! it pickles and compresses each payload (on the blocking pool and several
-//! cores when large, see [`Packer`]), then starts the AMP call and moves on
+//! cores when large, see [`PackedDataCodec`]), then starts the AMP call and moves on
 //! without waiting for the Portal's answer (up to a cap of calls awaiting
 //! answers). Boxes therefore reach the Portal in the order they were queued,
 //! even when a large payload is followed by a small one.
@@ -20,11 +20,12 @@ use futures::StreamExt;
 use tokio::sync::{mpsc, oneshot};
 
 use super::flow::Flow;
+use crate::commands::packed_data::PackedDataCodec;
 use crate::commands::slices::{
     AdminServer2PortalSlices, AdminServer2PortalSlicesArguments, MsgServer2PortalSlices,
-    MsgServer2PortalSlicesArguments, Packer,
+    MsgServer2PortalSlicesArguments,
 };
-use crate::payload::admin::ServerAdmin;
+use crate::payload::admin::AdminFromServer;
 use crate::payload::message::Message;
 use crate::payload::operation::Operation;
 use crate::payload::SessId;
@@ -106,7 +107,7 @@ impl Future for Receipt {
 /// What to send.
 pub(crate) enum Payload {
     Msg(SessId, Message),
-    Admin(ServerAdmin),
+    Admin(AdminFromServer),
 }
 
 struct Job {
@@ -125,10 +126,10 @@ pub(crate) struct Outbox {
 impl Outbox {
     /// A queue of `depth` messages and its sender task, with at most
     /// `max_in_flight` calls awaiting answers.
-    pub(crate) fn spawn(depth: usize, max_in_flight: usize, packer: Packer, flow: Flow) -> Outbox {
+    pub(crate) fn spawn(depth: usize, max_in_flight: usize, codec: PackedDataCodec, flow: Flow) -> Outbox {
         let (tx, rx) = mpsc::channel(depth.max(1));
         let peer = Arc::new(Mutex::new(None));
-        tokio::spawn(run(rx, peer.clone(), packer, max_in_flight.max(1), flow));
+        tokio::spawn(run(rx, peer.clone(), codec, max_in_flight.max(1), flow));
         Outbox { tx, peer, closed: Arc::new(AtomicBool::new(false)) }
     }
 
@@ -174,7 +175,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 async fn run(
     mut rx: mpsc::Receiver<Job>,
     peer: Arc<Mutex<Option<Peer>>>,
-    packer: Packer,
+    codec: PackedDataCodec,
     max_in_flight: usize,
     flow: Flow,
 ) {
@@ -185,7 +186,7 @@ async fn run(
             Some(()) = in_flight.next(), if !in_flight.is_empty() => {}
             job = rx.recv(), if in_flight.len() < max_in_flight => {
                 let Some(job) = job else { break };
-                if let Some(waiting) = start(job, &peer, &packer, &flow).await {
+                if let Some(waiting) = start(job, &peer, &codec, &flow).await {
                     in_flight.push(waiting);
                 }
             }
@@ -198,10 +199,10 @@ async fn run(
 type Waiting = Pin<Box<dyn Future<Output = ()> + Send>>;
 
 /// Encodes a job and starts its call; returns what is left to await.
-async fn start(job: Job, peer: &Mutex<Option<Peer>>, packer: &Packer, flow: &Flow) -> Option<Waiting> {
+async fn start(job: Job, peer: &Mutex<Option<Peer>>, codec: &PackedDataCodec, flow: &Flow) -> Option<Waiting> {
     let Job { payload, done } = job;
-    let (packed, size_hint) = match &payload {
-        Payload::Msg(sessid, message) => (message.to_packed(*sessid), message.approx_len(packer.blocking_from)),
+    let (envelope, size_hint) = match &payload {
+        Payload::Msg(sessid, message) => (message.to_envelope(*sessid), message.approx_len(codec.blocking_from)),
         Payload::Admin(admin) => {
             if let Some(op) = admin.operation().filter(|_| admin.starts_evennia_server()) {
                 let _ = done.send(Err(SendError::Forbidden(op)));
@@ -210,17 +211,17 @@ async fn start(job: Job, peer: &Mutex<Option<Peer>>, packer: &Packer, flow: &Flo
             // Admin payloads are small, except SSYNC with many sessions
             // (about 500 bytes of pickle each).
             let hint = match admin {
-                ServerAdmin::Ssync { sessions, .. } => sessions.len() * 512,
+                AdminFromServer::Ssync { sessions, .. } => sessions.len() * 512,
                 _ => 0,
             };
-            (admin.to_packed(), hint)
+            (admin.to_envelope(), hint)
         }
     };
     if lock(peer).is_none() {
         let _ = done.send(Err(SendError::NotConnected));
         return None;
     }
-    let slices = match packer.pack(packed, size_hint).await {
+    let slices = match codec.encode(envelope, size_hint).await {
         Ok(slices) => slices,
         Err(e) => {
             let _ = done.send(Err(SendError::Encode(e.to_string())));

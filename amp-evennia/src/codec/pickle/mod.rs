@@ -40,24 +40,16 @@
 //! assert_eq!(text.to_string(), "(('look',), {})"); // Python's repr: tuples stayed tuples
 //! ```
 
-mod build;
-mod calls;
 mod compat;
 mod decode;
-mod direct;
 mod encode;
 mod error;
-mod graph;
 mod handoff;
 mod limits;
-mod machine;
-mod memo_hash;
 mod opcodes;
-mod reader;
 mod repr;
 mod serde_de;
 mod serde_ser;
-mod text;
 mod value;
 
 pub use decode::{decode, decode_with};

@@ -1,4 +1,4 @@
-//! From the machine's object graph to a tree of [`Value`]s, iteratively.
+//! From the graph builder's arena to a tree of [`Value`]s, iteratively.
 //!
 //! A node referenced from several places (through the memo or DUP) is built
 //! once and cloned for every other place, each copy counted against the caps
@@ -7,19 +7,20 @@
 //! depth costs heap, not native stack, and it stops at `max_depth`; a node met
 //! again while it is being built contains itself and is refused.
 
-use super::error::DecodeError;
-use super::graph::{Node, NodeId, NodeKind, Slot};
-use super::limits::Limits;
-use super::value::{Object, Value};
+use super::super::super::error::DecodeError;
+use super::super::super::limits::Limits;
+use super::super::super::value::{Object, Value};
+use super::super::scalar_bytes;
+use super::{Node, NodeId, NodeKind, Slot};
 
 pub(crate) fn build(arena: Vec<Node>, root: Slot, limits: &Limits) -> Result<Value, DecodeError> {
     match root {
         Slot::Val(v) => {
-            let mut b = Builder::new(Vec::new(), limits);
+            let mut b = Walk::new(Vec::new(), limits);
             b.charge(1, scalar_bytes(&v))?;
             Ok(v)
         }
-        Slot::Node(id) => Builder::new(arena, limits).run(id),
+        Slot::Node(id) => Walk::new(arena, limits).run(id),
     }
 }
 
@@ -60,7 +61,7 @@ struct Frame {
     height: usize,
 }
 
-struct Builder<'l> {
+struct Walk<'l> {
     arena: Vec<Node>,
     /// How many places refer to each node.
     refs: Vec<u32>,
@@ -73,7 +74,7 @@ struct Builder<'l> {
     frames: Vec<Frame>,
 }
 
-impl<'l> Builder<'l> {
+impl<'l> Walk<'l> {
     fn new(arena: Vec<Node>, limits: &'l Limits) -> Self {
         let mut refs = vec![0u32; arena.len()];
         for node in &arena {
@@ -81,7 +82,7 @@ impl<'l> Builder<'l> {
         }
         let state = vec![State::Pending; arena.len()];
         let cache = std::iter::repeat_with(|| None).take(arena.len()).collect();
-        Builder { arena, refs, state, cache, limits, values: 0, bytes: 0, frames: Vec::new() }
+        Walk { arena, refs, state, cache, limits, values: 0, bytes: 0, frames: Vec::new() }
     }
 
     fn charge(&mut self, values: usize, bytes: usize) -> Result<(), DecodeError> {
@@ -222,17 +223,6 @@ impl<'l> Builder<'l> {
             }
             None => Err(DecodeError::Recursive { kind, offset }),
         }
-    }
-}
-
-/// Bytes of text or binary data a scalar holds.
-pub(super) fn scalar_bytes(v: &Value) -> usize {
-    match v {
-        Value::Str(s) => s.len(),
-        Value::Bytes(b) | Value::ByteArray(b) => b.len(),
-        Value::BigInt(n) => (n.bits() as usize).div_ceil(8),
-        Value::Global(g) => g.module.len() + g.name.len(),
-        _ => 0,
     }
 }
 

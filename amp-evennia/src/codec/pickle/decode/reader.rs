@@ -1,12 +1,12 @@
-//! Reading opcodes and their arguments, with the errors that point at them;
-//! shared by both decoders ([`super::direct`] and [`super::machine`]).
+//! Reading opcodes and their arguments, with the errors that point at them,
+//! for the interpreter ([`super::interpreter`]) and both builders.
 
 use num_bigint::BigInt;
 
-use super::error::DecodeError;
-use super::opcodes::{self as op, name};
+use super::super::error::DecodeError;
+use super::super::opcodes::{self as op, name};
+use super::super::value::Value;
 use super::text;
-use super::value::Value;
 
 /// The input and the opcode being run.
 pub(super) struct Reader<'a> {

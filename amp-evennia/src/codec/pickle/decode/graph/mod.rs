@@ -1,12 +1,17 @@
-//! The object graph the stack machine builds, before it becomes a tree of [`Value`]s.
+//! The graph decoder: the reference decoder, which takes every pickle.
 //!
 //! Python's memo holds references: `[d, d]` is pickled as "make a dict, memoize
 //! it, fill it ... get it back", and the dict is filled *after* it is memoized.
-//! So the machine keeps every container in an arena and refers to it by index;
-//! [`super::build`] turns the finished graph into a tree, expanding shared
-//! objects under caps.
+//! So [`builder`] keeps every container in an arena and refers to it by
+//! index; [`tree`] turns the finished graph into a tree, expanding shared
+//! objects under caps. [`calls`] records calls, and builds the few
+//! constructors of built-in values as data.
 
-use super::value::{ObjectKind, Value};
+pub(super) mod builder;
+mod calls;
+pub(super) mod tree;
+
+use super::super::value::{ObjectKind, Value};
 
 /// An index into the arena.
 pub(crate) type NodeId = u32;
@@ -44,7 +49,7 @@ pub(crate) enum NodeKind {
     Taken,
 }
 
-/// An object under construction (see [`super::Object`]).
+/// An object under construction (see [`Object`](super::super::Object)).
 #[derive(Debug)]
 pub(crate) struct ObjectNode {
     pub(crate) callable: Slot,
@@ -89,7 +94,7 @@ impl NodeKind {
         }
     }
 
-    /// Child `i`, in the order [`super::build`] assembles them: items; key then
+    /// Child `i`, in the order [`tree`] assembles them: items; key then
     /// value for each pair; for objects callable, args, kwargs, list items,
     /// dict items, state.
     pub(crate) fn child_mut(&mut self, i: usize) -> &mut Slot {

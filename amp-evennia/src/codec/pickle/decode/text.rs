@@ -6,7 +6,7 @@
 
 use num_bigint::BigInt;
 
-use super::value::Value;
+use super::super::value::Value;
 
 /// CPython refuses to convert text of more digits than this to an int
 /// (`sys.get_int_max_str_digits()`, default 4300, since 3.11); it also keeps

@@ -2,20 +2,23 @@
 //! constructors CPython itself uses to pickle built-in values at protocols 0 to
 //! 3, whose result is built here as data without running anything.
 
-use super::error::DecodeError;
-use super::graph::{NodeId, NodeKind, ObjectNode, Slot};
-use super::machine::Machine;
-use super::value::{Global, ObjectKind, Value};
+use super::super::super::error::DecodeError;
+use super::super::super::value::{Global, ObjectKind, Value};
+use super::super::builtins::{encode_text, Builtin};
+use super::super::reader::Reader;
+use super::builder::GraphBuilder;
+use super::{NodeId, NodeKind, ObjectNode, Slot};
 
-impl Machine<'_> {
+impl GraphBuilder<'_> {
     /// REDUCE, NEWOBJ, NEWOBJ_EX, INST, OBJ: a known safe constructor gives its
     /// value, anything else an opaque object node.
-    pub(super) fn call(
+    pub(super) fn make_call(
         &mut self,
         callable: Slot,
         kind: ObjectKind,
         args: NodeId,
         kwargs: Option<Slot>,
+        r: &Reader,
     ) -> Result<Slot, DecodeError> {
         let is_callable = match &callable {
             Slot::Val(v) => matches!(v, Value::Global(_)),
@@ -28,10 +31,10 @@ impl Machine<'_> {
                 Slot::Val(v) => v.type_name(),
                 Slot::Node(id) => self.arena[*id as usize].kind.type_name(),
             };
-            return Err(self.r.invalid(format!("a {type_name} is not callable")));
+            return Err(r.invalid(format!("a {type_name} is not callable")));
         }
         if kind == ObjectKind::Reduce {
-            if let Some(made) = self.builtin(&callable, args)? {
+            if let Some(made) = self.builtin(&callable, args, r)? {
                 return Ok(made);
             }
         }
@@ -45,29 +48,29 @@ impl Machine<'_> {
             dict_items: Vec::new(),
             state: None,
         };
-        let id = self.node(NodeKind::Object(Box::new(node)))?;
+        let id = self.node(NodeKind::Object(Box::new(node)), r)?;
         Ok(Slot::Node(id))
     }
 
     /// The value of a call to one of the constructors CPython uses to pickle
     /// built-in values at protocols 0 to 3, built without running anything; `None`
     /// when the call is something else (it then stays an opaque object).
-    fn builtin(&mut self, callable: &Slot, args: NodeId) -> Result<Option<Slot>, DecodeError> {
-        let Some(Value::Global(g)) = self.scalar(callable) else { return Ok(None) };
+    fn builtin(&mut self, callable: &Slot, args: NodeId, r: &Reader) -> Result<Option<Slot>, DecodeError> {
+        let Some(Value::Global(g)) = self.slot_scalar(callable) else { return Ok(None) };
         let Some(which) = Builtin::of(g) else { return Ok(None) };
         let NodeKind::Tuple(items) = &self.arena[args as usize].kind else { return Ok(None) };
         match (which, items.as_slice()) {
-            (Builtin::Set, []) => self.made_node(NodeKind::Set(Vec::new())),
-            (Builtin::FrozenSet, []) => self.made_node(NodeKind::FrozenSet(Vec::new())),
+            (Builtin::Set, []) => self.made_node(NodeKind::Set(Vec::new()), r),
+            (Builtin::FrozenSet, []) => self.made_node(NodeKind::FrozenSet(Vec::new()), r),
             (Builtin::Set | Builtin::FrozenSet, [Slot::Node(source)]) => {
                 let source = *source;
-                let Some(members) = self.snapshot(source)? else { return Ok(None) };
+                let Some(members) = self.snapshot(source, r)? else { return Ok(None) };
                 let kind = if which == Builtin::Set { NodeKind::Set(members) } else { NodeKind::FrozenSet(members) };
-                self.made_node(kind)
+                self.made_node(kind, r)
             }
             (Builtin::Bytes, []) => self.made_val(Value::Bytes(Vec::new())),
             (Builtin::ByteArray, []) => self.made_val(Value::ByteArray(Vec::new())),
-            (Builtin::ByteArray, [arg]) => match self.scalar(arg) {
+            (Builtin::ByteArray, [arg]) => match self.slot_scalar(arg) {
                 Some(Value::Bytes(b)) => {
                     let b = b.clone();
                     self.copied(b.len())?;
@@ -78,10 +81,10 @@ impl Machine<'_> {
             (Builtin::Encode, [text, rest @ ..]) if rest.len() <= 1 => {
                 let encoding = match rest {
                     [] => Some("utf-8"),
-                    [e] => self.scalar(e).and_then(Value::as_str),
+                    [e] => self.slot_scalar(e).and_then(Value::as_str),
                     _ => None,
                 };
-                let (Some(Value::Str(s)), Some(encoding)) = (self.scalar(text), encoding) else { return Ok(None) };
+                let (Some(Value::Str(s)), Some(encoding)) = (self.slot_scalar(text), encoding) else { return Ok(None) };
                 let Some(bytes) = encode_text(s, encoding) else { return Ok(None) };
                 self.copied(bytes.len())?;
                 self.made_val(Value::Bytes(bytes))
@@ -89,7 +92,7 @@ impl Machine<'_> {
             // getattr(module.A, 'b') is how protocols below 4 name module.A.b,
             // which STACK_GLOBAL names directly.
             (Builtin::GetAttr, [owner, attr]) => {
-                let (Some(Value::Global(owner)), Some(attr)) = (self.scalar(owner), self.slot_str(attr)) else {
+                let (Some(Value::Global(owner)), Some(attr)) = (self.slot_scalar(owner), self.slot_str(attr)) else {
                     return Ok(None);
                 };
                 if attr.contains('.') {
@@ -112,7 +115,7 @@ impl Machine<'_> {
                 if !cls_ok || !shapes_ok {
                     return Ok(None);
                 }
-                let cls = self.share_item(args, 0)?;
+                let cls = self.share_item(args, 0, r)?;
                 self.count(3)?;
                 let node = ObjectNode {
                     callable: Slot::Node(cls),
@@ -123,15 +126,15 @@ impl Machine<'_> {
                     dict_items: Vec::new(),
                     state: None,
                 };
-                self.made_node(NodeKind::Object(Box::new(node)))
+                self.made_node(NodeKind::Object(Box::new(node)), r)
             }
             _ => Ok(None),
         }
     }
 
-    fn made_node(&mut self, kind: NodeKind) -> Result<Option<Slot>, DecodeError> {
+    fn made_node(&mut self, kind: NodeKind, r: &Reader) -> Result<Option<Slot>, DecodeError> {
         self.count(1)?;
-        Ok(Some(Slot::Node(self.node(kind)?)))
+        Ok(Some(Slot::Node(self.node(kind, r)?)))
     }
 
     fn made_val(&mut self, v: Value) -> Result<Option<Slot>, DecodeError> {
@@ -151,7 +154,7 @@ impl Machine<'_> {
     /// References to the current items of a list, tuple, set or frozenset
     /// (what `set(items)` sees at the time of the call), or `None` for other
     /// sources. Inline scalars move into the arena so both places share them.
-    fn snapshot(&mut self, source: NodeId) -> Result<Option<Vec<Slot>>, DecodeError> {
+    fn snapshot(&mut self, source: NodeId, r: &Reader) -> Result<Option<Vec<Slot>>, DecodeError> {
         let len = match &self.arena[source as usize].kind {
             NodeKind::List(v) | NodeKind::Tuple(v) | NodeKind::Set(v) | NodeKind::FrozenSet(v) => v.len(),
             _ => return Ok(None),
@@ -159,65 +162,22 @@ impl Machine<'_> {
         self.count(len)?;
         let mut out = Vec::with_capacity(len);
         for i in 0..len {
-            out.push(Slot::Node(self.share_item(source, i)?));
+            out.push(Slot::Node(self.share_item(source, i, r)?));
         }
         Ok(Some(out))
     }
 
     /// Item `i` of a container node as a node of its own (an inline scalar
     /// moves into the arena), so that another place can refer to it too.
-    fn share_item(&mut self, container: NodeId, i: usize) -> Result<NodeId, DecodeError> {
+    fn share_item(&mut self, container: NodeId, i: usize, r: &Reader) -> Result<NodeId, DecodeError> {
         match self.arena[container as usize].kind.child_mut(i) {
             Slot::Node(id) => Ok(*id),
             Slot::Val(v) => {
                 let v = std::mem::replace(v, Value::None);
-                let id = self.node(NodeKind::Leaf(v))?;
+                let id = self.node(NodeKind::Leaf(v), r)?;
                 *self.arena[container as usize].kind.child_mut(i) = Slot::Node(id);
                 Ok(id)
             }
         }
-    }
-}
-
-/// The constructors REDUCE may call that are built here as data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Builtin {
-    Set,
-    FrozenSet,
-    Bytes,
-    ByteArray,
-    Encode,
-    GetAttr,
-    NewObjEx,
-}
-
-impl Builtin {
-    /// The constructor `g` names, if it is one.
-    pub(super) fn of(g: &Global) -> Option<Builtin> {
-        Some(match (g.module.as_str(), g.name.as_str()) {
-            ("builtins", "set") => Builtin::Set,
-            ("builtins", "frozenset") => Builtin::FrozenSet,
-            ("builtins", "bytes") => Builtin::Bytes,
-            ("builtins", "bytearray") => Builtin::ByteArray,
-            ("_codecs", "encode") => Builtin::Encode,
-            ("builtins", "getattr") => Builtin::GetAttr,
-            ("copyreg", "__newobj_ex__") => Builtin::NewObjEx,
-            _ => return None,
-        })
-    }
-}
-
-/// `_codecs.encode(text, encoding)` for the encodings CPython's bytes pickling
-/// uses (`latin1`) and two common others; `None` for anything else.
-fn encode_text(s: &str, encoding: &str) -> Option<Vec<u8>> {
-    let normalized: String =
-        encoding.chars().map(|c| if c == '-' || c == ' ' { '_' } else { c.to_ascii_lowercase() }).collect();
-    match normalized.as_str() {
-        "latin1" | "latin_1" | "iso_8859_1" | "iso8859_1" | "l1" => {
-            s.chars().map(|c| u8::try_from(u32::from(c)).ok()).collect()
-        }
-        "ascii" | "us_ascii" => s.is_ascii().then(|| s.as_bytes().to_vec()),
-        "utf_8" | "utf8" => Some(s.as_bytes().to_vec()),
-        _ => None,
     }
 }

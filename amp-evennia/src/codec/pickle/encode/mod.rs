@@ -1,5 +1,7 @@
 //! Writing a [`Value`] as a pickle of protocol 2 to 5. Iterative: any depth is safe.
 
+mod memo_hash;
+
 use std::collections::hash_map::{Entry, HashMap};
 
 use num_bigint::BigInt;
@@ -7,9 +9,9 @@ use num_bigint::BigInt;
 use super::compat;
 use super::error::EncodeError;
 use super::limits::EncodeOptions;
-use super::memo_hash::{MemoKey, Prehashed, StrHash};
 use super::opcodes as op;
 use super::value::{ObjectKind, Value};
+use memo_hash::{MemoKey, Prehashed, StrHash};
 
 /// CPython's frame size: a frame is closed at the first opcode boundary past 64 KiB.
 const FRAME_TARGET: usize = 64 * 1024;

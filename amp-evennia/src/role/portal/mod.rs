@@ -23,13 +23,16 @@
 //! [`shutdown_server`]: PortalAmp::shutdown_server
 
 mod handler;
+mod http_reply;
+
+pub use http_reply::EVENNIA_HTTP_REPLY;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use amp_runtime::server::{Server, ServerHandle as ListenerHandle, EVENNIA_HTTP_REPLY};
+use amp_runtime::server::{Server, ServerHandle as ListenerHandle};
 use amp_runtime::{ConnectionConfig, Peer};
 use tokio::net::ToSocketAddrs;
 use tokio::sync::mpsc;

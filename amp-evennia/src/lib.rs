@@ -1,4 +1,4 @@
-//! Evennia on AMP (being built).
+#![doc = include_str!("../README.md")]
 
 // `schema/evennia.toml` names `amp_evennia::Compressed`: this makes that path
 // resolve inside this crate too (for `commands`).

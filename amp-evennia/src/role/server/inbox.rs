@@ -58,7 +58,8 @@ enum Content {
     Pending(oneshot::Receiver<Result<Item, PackedDataError>>),
 }
 
-pub(crate) struct Slot {
+/// A received message in the processor's queue, in arrival order.
+pub(crate) struct Queued {
     content: Content,
     /// Told the outcome once the item is applied (`Err`: the text of the
     /// `EXCEPTION` answer).
@@ -68,14 +69,14 @@ pub(crate) struct Slot {
 /// The sending end of the processor's queue.
 #[derive(Clone)]
 pub(crate) struct Inbox {
-    tx: mpsc::UnboundedSender<Slot>,
+    tx: mpsc::UnboundedSender<Queued>,
     codec: PackedDataCodec,
 }
 
 impl Inbox {
     /// Queues an item that needs no answer.
     pub(crate) fn push(&self, item: Item) {
-        let _ = self.tx.send(Slot { content: Content::Ready(Ok(item)), ack: None });
+        let _ = self.tx.send(Queued { content: Content::Ready(Ok(item)), ack: None });
     }
 
     /// Queues a received payload, decoded with `read` (now, or on the
@@ -96,7 +97,7 @@ impl Inbox {
             Content::Ready(self.codec.decode_now(&slices, read))
         };
         // A closed queue drops the ack: the handler then answers that the server stopped.
-        let _ = self.tx.send(Slot { content, ack: Some(ack) });
+        let _ = self.tx.send(Queued { content, ack: Some(ack) });
         outcome
     }
 }
@@ -157,10 +158,10 @@ impl ServerSlicesHandler for Handler {
 }
 
 /// The receiving end of the processor's queue.
-pub(crate) type SlotReceiver = mpsc::UnboundedReceiver<Slot>;
+pub(crate) type QueueReceiver = mpsc::UnboundedReceiver<Queued>;
 
 /// Creates the queue; [`Processor::run`] serves it.
-pub(crate) fn channel(codec: PackedDataCodec) -> (Inbox, SlotReceiver) {
+pub(crate) fn channel(codec: PackedDataCodec) -> (Inbox, QueueReceiver) {
     let (tx, rx) = mpsc::unbounded_channel();
     (Inbox { tx, codec }, rx)
 }
@@ -206,12 +207,12 @@ async fn ssync_done(stopping: &mut Option<Stopping>) {
 
 impl Processor {
     /// Serves the queue until a shutdown, or until every sender is gone.
-    pub(crate) async fn run(mut self, mut rx: SlotReceiver) {
+    pub(crate) async fn run(mut self, mut rx: QueueReceiver) {
         let mut stopping: Option<Stopping> = None;
         loop {
             // While a reload's SSYNC awaits its answer, the Portal's other
             // messages are still taken: the answer may be behind them.
-            let slot = tokio::select! {
+            let queued = tokio::select! {
                 biased;
                 () = ssync_done(&mut stopping) => {
                     if let Some(Stopping { mode, ack, .. }) = stopping.take() {
@@ -219,13 +220,13 @@ impl Processor {
                     }
                     break;
                 }
-                slot = rx.recv() => match slot {
-                    Some(slot) => slot,
+                queued = rx.recv() => match queued {
+                    Some(queued) => queued,
                     None => break,
                 },
             };
             self.delivery.room().await;
-            let item: Result<Item, String> = match slot.content {
+            let item: Result<Item, String> = match queued.content {
                 Content::Ready(item) => item.map_err(|e| e.to_string()),
                 Content::Pending(rx) => match rx.await {
                     Ok(item) => item.map_err(|e| e.to_string()),
@@ -242,15 +243,15 @@ impl Processor {
             };
             match next {
                 Next::Continue => {
-                    if let Some(ack) = slot.ack {
+                    if let Some(ack) = queued.ack {
                         let _ = ack.send(result);
                     }
                 }
                 Next::Stop => {
-                    self.finish(ShutdownMode::Shutdown, slot.ack);
+                    self.finish(ShutdownMode::Shutdown, queued.ack);
                     break;
                 }
-                Next::StopAfter(mode, ssync) => stopping = Some(Stopping { mode, ssync, ack: slot.ack }),
+                Next::StopAfter(mode, ssync) => stopping = Some(Stopping { mode, ssync, ack: queued.ack }),
             }
         }
     }

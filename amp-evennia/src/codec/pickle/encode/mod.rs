@@ -30,8 +30,10 @@ pub fn encode(value: &Value) -> Result<Vec<u8>, EncodeError> {
 /// Python loads the result back to an equal value of the same types: tuples
 /// stay tuples, dicts keep their order, sets, frozensets, bytes and bytearrays
 /// keep their types at every protocol, and objects are rebuilt by the same
-/// calls they were decoded from. No memo is written: every value is written
-/// where it appears.
+/// calls they were decoded from. Strings go through the memo as CPython's
+/// pickler sends them (a repeated string is written once, then fetched with
+/// BINGET); containers do not (CPython memoizes those too), so the bytes can
+/// differ from CPython's while loading to the same value.
 pub fn encode_with(value: &Value, options: &EncodeOptions) -> Result<Vec<u8>, EncodeError> {
     let mut out = Vec::new();
     encode_into(value, options, &mut out)?;

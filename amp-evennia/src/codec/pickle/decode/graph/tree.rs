@@ -281,7 +281,7 @@ fn assemble(kind: NodeKind, offset: usize) -> Result<Value, DecodeError> {
         }
         NodeKind::Object(o) => {
             let o = *o;
-            // The machine only makes objects from tuple and dict nodes.
+            // The graph builder only makes objects from tuple and dict nodes.
             let args = match built(o.args) {
                 Value::Tuple(args) => args,
                 other => vec![other],

@@ -8,8 +8,13 @@ use crate::payload::operation::Operation;
 use crate::payload::{bad_field, PayloadError};
 
 /// An instruction of Evennia's launcher to the Portal (`MsgLauncher2Portal`;
-/// see the [module docs](crate::payload::admin)). The Portal answers with an empty box, or
-/// `EXCEPTION` for an operation it does not handle.
+/// see the [module docs](crate::payload::admin)). The Portal answers with an
+/// empty box, or `EXCEPTION` for an operation it does not handle.
+///
+/// [`from_raw`](Self::from_raw) and [`to_raw`](Self::to_raw) read and write
+/// the command's two arguments; the generated
+/// [`MsgLauncher2PortalArguments`](crate::commands::MsgLauncher2PortalArguments)
+/// converts with `TryFrom` both ways.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AdminFromLauncher {
     /// SSTART: start the Server (`evennia start`), unless one is connected.

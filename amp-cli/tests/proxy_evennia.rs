@@ -2,7 +2,7 @@
 //! alone by the harness of `tests/src/evennia*`) and a Server connecting to
 //! it through the proxy, while a telnet player plays:
 //!
-//! - the Rust Server role (`amp_evennia::server`, the role
+//! - the Rust Server role (`amp_evennia::role::server`, the role
 //!   `amp-evennia/examples/echo_game.rs` is built on), with
 //!   `--schema schema/evennia.toml`: the PSYNC, PCONN and MsgPortal2Server
 //!   boxes print decoded, pickles and all; Evennia's HTTP answer to a probe
@@ -16,7 +16,7 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
-use amp_evennia::server::{EvenniaServer, ServerEvent};
+use amp_evennia::role::server::{EvenniaServer, ServerEvent};
 use amp_tests::evennia::{EvenniaGame, EvenniaPorts, StandinServer, TelnetClient};
 use common::{root, Proxy};
 use serde_json::{json, Value};

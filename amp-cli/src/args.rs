@@ -23,7 +23,7 @@ use crate::schema::descriptor_field;
 
 /// A JSON object as its key/value pairs in order, duplicates kept (a
 /// `serde_json::Map` would keep only the last of a repeated key).
-struct JsonPairs(Vec<(String, Json)>);
+pub struct JsonPairs(pub Vec<(String, Json)>);
 
 impl<'de> Deserialize<'de> for JsonPairs {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<JsonPairs, D::Error> {

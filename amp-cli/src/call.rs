@@ -1,27 +1,34 @@
 //! `amp call`: one call, its answer printed as one JSON line.
+//!
+//! With a schema the arguments and the answer are typed; without one they
+//! are raw String pairs ([`crate::raw`]) and the answer is printed as its
+//! raw pairs (String mapping, `_answer` left out).
 
 use std::ffi::OsString;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use amp_runtime::client;
 use amp_runtime::dynamic::{decode_fields, encode_fields};
-use amp_runtime::{ArgContext, CallError, Connection, ConnectionConfig, NoError, NoResponder};
+use amp_runtime::{AmpBox, ArgContext, CallError, Connection, ConnectionConfig, NoError, NoResponder};
 use serde_json::{json, Value as Json};
 use tokio::time::{timeout_at, Instant};
 
 use crate::addr::Addr;
 use crate::args::parse_arguments;
+use crate::describe::unknown_command;
 use crate::display::show_fields;
 use crate::exit::{Failure, Outcome};
+use crate::json::box_to_json;
 use crate::output;
-use crate::schema;
+use crate::raw::raw_arguments;
+use crate::schema::{self, Loaded};
 
 /// What `amp call` was given.
 #[derive(Debug)]
 pub struct CallRequest {
-    /// The schema file.
-    pub schema: PathBuf,
+    /// The schema file; `None`: raw String pairs.
+    pub schema: Option<PathBuf>,
     /// `HOST:PORT` or `unix:PATH`.
     pub addr: String,
     /// The command's wire name.
@@ -36,33 +43,28 @@ pub struct CallRequest {
     pub timeout: Duration,
 }
 
+/// A call ready to go: its box, whether an answer is asked for, and how
+/// to show the answer.
+struct Prepared {
+    body: AmpBox,
+    asks: bool,
+    /// The schema, for a typed call.
+    typed: Option<Loaded>,
+}
+
 /// Runs `amp call`.
 pub async fn run(req: CallRequest) -> Outcome {
-    let loaded = schema::load(&req.schema)?;
-    let name = req.command.as_bytes();
-    let (Some(command), Some(original)) = (loaded.command(name), loaded.original_command(name)) else {
-        let known: Vec<&str> = loaded.schema.commands.iter().map(|c| c.name.as_str()).collect();
-        return Err(Failure::usage(format!(
-            "unknown command `{}`: {} declares {}",
-            req.command,
-            req.schema.display(),
-            if known.is_empty() { "no command".to_owned() } else { known.join(", ") }
-        )));
+    let json = read_json(req.json.as_deref())?;
+    let prepared = match &req.schema {
+        Some(path) => typed_call(path, &req, json.as_deref())?,
+        None => Prepared {
+            body: raw_arguments(&req.words, json.as_deref()).map_err(Failure::usage)?,
+            asks: !req.no_answer,
+            typed: None,
+        },
     };
-    let json = match req.json.as_deref() {
-        Some("-") => {
-            let mut text = String::new();
-            std::io::Read::read_to_string(&mut std::io::stdin().lock(), &mut text)
-                .map_err(|e| Failure::usage(format!("--json -: cannot read stdin: {e}")))?;
-            Some(text)
-        }
-        other => other.map(str::to_owned),
-    };
-    let fields =
-        parse_arguments(command, original, &req.words, json.as_deref(), &loaded.registry).map_err(Failure::usage)?;
-    let body = encode_fields(&command.arguments, &fields, &loaded.registry, &mut ArgContext::new())
-        .map_err(|e| Failure::usage(format!("cannot encode the arguments of `{}`: {e}", command.name)))?;
     let addr = Addr::parse(&req.addr).map_err(Failure::usage)?;
+    let name = req.command.as_bytes();
 
     let deadline = Instant::now() + req.timeout;
     let seconds = req.timeout.as_secs_f64();
@@ -74,9 +76,9 @@ pub async fn run(req: CallRequest) -> Outcome {
         }
     };
 
-    if req.no_answer || !command.requires_answer {
+    if !prepared.asks {
         let sent = timeout_at(deadline, async {
-            conn.send_raw(name, body).await?;
+            conn.send_raw(name, prepared.body).await?;
             // Returns once the box is written to the socket.
             conn.flush().await
         })
@@ -90,19 +92,16 @@ pub async fn run(req: CallRequest) -> Outcome {
     }
 
     let left = deadline.saturating_duration_since(Instant::now());
-    let answer = conn.call_raw_with_timeout(name, body, left).await;
+    let answer = conn.call_raw_with_timeout(name, prepared.body, left).await;
     conn.close();
     match answer {
-        Ok(fields) => {
-            let decoded = decode_fields(&command.response, &fields, &loaded.registry, &mut ArgContext::new())
-                .map_err(|e| Failure::connection(format!("the answer of `{}` does not decode: {e}", command.name)))?;
-            let shown = show_fields(original, &original.response, &decoded);
-            for (field, why) in &shown.pickle_errors {
-                output::error_line(&format!("warning: response field `{field}` is not a pickle: {}", text(why)));
+        Ok(fields) => match &prepared.typed {
+            Some(loaded) => print_typed(loaded, name, &fields),
+            None => {
+                output::json_line(&box_to_json(&fields));
+                Ok(())
             }
-            output::json_line(&shown.fields);
-            Ok(())
-        }
+        },
         Err(CallError::Unhandled { description }) => remote("UNHANDLED", &description),
         Err(CallError::Unknown { description }) => remote("UNKNOWN", &description),
         Err(CallError::Undeclared(e)) => remote(&String::from_utf8_lossy(e.code.as_bytes()), &e.description),
@@ -110,6 +109,49 @@ pub async fn run(req: CallRequest) -> Outcome {
         Err(CallError::Encode(e)) => Err(Failure::usage(format!("cannot encode the call: {e}"))),
         Err(e) => Err(lost(&addr, e)),
     }
+}
+
+/// The `--json` text (`-`: stdin, read whole).
+fn read_json(json: Option<&str>) -> Result<Option<String>, Failure> {
+    match json {
+        Some("-") => {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin().lock(), &mut text)
+                .map_err(|e| Failure::usage(format!("--json -: cannot read stdin: {e}")))?;
+            Ok(Some(text))
+        }
+        other => Ok(other.map(str::to_owned)),
+    }
+}
+
+/// Checks and encodes the arguments of a command the schema declares.
+fn typed_call(path: &Path, req: &CallRequest, json: Option<&str>) -> Result<Prepared, Failure> {
+    let loaded = schema::load(path)?;
+    let name = req.command.as_bytes();
+    let (Some(command), Some(original)) = (loaded.command(name), loaded.original_command(name)) else {
+        return Err(unknown_command(&loaded.original, path, &req.command));
+    };
+    let fields = parse_arguments(command, original, &req.words, json, &loaded.registry).map_err(Failure::usage)?;
+    let body = encode_fields(&command.arguments, &fields, &loaded.registry, &mut ArgContext::new())
+        .map_err(|e| Failure::usage(format!("cannot encode the arguments of `{}`: {e}", command.name)))?;
+    let asks = !req.no_answer && command.requires_answer;
+    Ok(Prepared { body, asks, typed: Some(loaded) })
+}
+
+/// Prints the answer of a typed call in the JSON mapping.
+fn print_typed(loaded: &Loaded, name: &[u8], fields: &AmpBox) -> Outcome {
+    let (Some(command), Some(original)) = (loaded.command(name), loaded.original_command(name)) else {
+        // Found before the call was made (typed_call); kept total all the same.
+        return Err(Failure::usage(format!("unknown command `{}`", String::from_utf8_lossy(name))));
+    };
+    let decoded = decode_fields(&command.response, fields, &loaded.registry, &mut ArgContext::new())
+        .map_err(|e| Failure::connection(format!("the answer of `{}` does not decode: {e}", command.name)))?;
+    let shown = show_fields(original, &original.response, &decoded);
+    for (field, why) in &shown.pickle_errors {
+        output::error_line(&format!("warning: response field `{field}` is not a pickle: {}", text(why)));
+    }
+    output::json_line(&shown.fields);
+    Ok(())
 }
 
 fn text(j: &Json) -> &str {

@@ -16,15 +16,13 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use amp_runtime::dynamic::decode_fields;
-use amp_runtime::{AmpBox, AmpCodec, ArgContext, Limits};
+use amp_runtime::{AmpBox, AmpCodec, Limits};
 use bytes::{Bytes, BytesMut};
 use serde_json::{json, Map, Value as Json};
 use tokio_util::codec::Decoder;
 
-use crate::display::show_fields;
+use crate::boxes::{add_box, answer_tag};
 use crate::exit::{Failure, Outcome};
-use crate::json::box_to_json;
 use crate::output;
 use crate::schema::{self, Loaded};
 
@@ -100,11 +98,6 @@ fn split(file: &Path, raw: Bytes) -> Stream {
     }
 }
 
-/// The tag of an answer box (`_answer` or `_error`).
-fn answer_tag(b: &AmpBox) -> Option<&Bytes> {
-    b.get("_answer").or_else(|| b.get("_error"))
-}
-
 /// For each box of each stream, the index of the call it answers in the
 /// other stream.
 fn match_answers(streams: &[Stream]) -> Vec<Vec<Option<usize>>> {
@@ -152,49 +145,8 @@ fn merge(streams: &[Stream], matches: &[Vec<Option<usize>>]) -> Vec<(usize, usiz
 fn box_line(stream: usize, b: &AmpBox, call: Option<&AmpBox>, loaded: Option<&Loaded>) -> Json {
     let mut line = Map::new();
     line.insert("stream".into(), json!(stream));
-    line.insert("box".into(), box_to_json(b));
-    let Some(loaded) = loaded else { return Json::Object(line) };
-    let registry = &loaded.registry;
-    if let Some(name) = b.get("_command") {
-        if let (Some(def), Some(original)) = (loaded.command(name), loaded.original_command(name)) {
-            line.insert("command".into(), Json::String(def.name.clone()));
-            match decode_fields(&def.arguments, b, registry, &mut ArgContext::new()) {
-                Ok(values) => {
-                    let shown = show_fields(original, &original.arguments, &values);
-                    line.insert("arguments".into(), shown.fields);
-                    if !shown.pickle_errors.is_empty() {
-                        line.insert("pickle_errors".into(), Json::Object(shown.pickle_errors));
-                    }
-                }
-                Err(e) => {
-                    line.insert("decode_error".into(), Json::String(e.to_string()));
-                }
-            }
-        }
-        return Json::Object(line);
-    }
-    let Some(name) = call.and_then(|c| c.get("_command")) else { return Json::Object(line) };
-    let (Some(def), Some(original)) = (loaded.command(name), loaded.original_command(name)) else {
-        return Json::Object(line);
-    };
-    line.insert("answer_to".into(), Json::String(def.name.clone()));
-    if b.contains_key("_answer") {
-        match decode_fields(&def.response, b, registry, &mut ArgContext::new()) {
-            Ok(values) => {
-                let shown = show_fields(original, &original.response, &values);
-                line.insert("response".into(), shown.fields);
-                if !shown.pickle_errors.is_empty() {
-                    line.insert("pickle_errors".into(), Json::Object(shown.pickle_errors));
-                }
-            }
-            Err(e) => {
-                line.insert("decode_error".into(), Json::String(e.to_string()));
-            }
-        }
-    } else {
-        let text = |key: &str| String::from_utf8_lossy(b.get(key).map(|v| &v[..]).unwrap_or_default()).into_owned();
-        line.insert("error".into(), json!({ "code": text("_error_code"), "description": text("_error_description") }));
-    }
+    let answers = call.and_then(|c| c.get("_command")).map(|name| &name[..]);
+    add_box(&mut line, b, answers, loaded);
     Json::Object(line)
 }
 

@@ -1,7 +1,7 @@
 //! How decoded fields are shown: the JSON mapping, plus Evennia's pickles.
 //!
 //! Evennia carries Python pickles in some fields. Everything `amp` prints
-//! (`call` responses, `serve` calls, `decode` lines) shows these in the
+//! (`call` responses, `serve` calls, `decode` and `proxy` lines) shows these in the
 //! pickle mapping ([`crate::pickle_json`]) by this table, applied to a
 //! command of that wire name whose field has the listed type:
 //!
@@ -51,9 +51,9 @@ fn pickled(command: &str, field: &Field) -> Option<Pickled> {
 }
 
 /// Decodes one whole pickle: every byte must belong to it.
-fn decode_pickle(raw: &[u8]) -> Result<amp_evennia::pickle::Value, String> {
+fn decode_pickle(raw: &[u8]) -> Result<amp_evennia::codec::pickle::Value, String> {
     // The default options refuse bytes after STOP.
-    amp_evennia::pickle::decode(raw).map_err(|e| e.to_string())
+    amp_evennia::codec::pickle::decode(raw).map_err(|e| e.to_string())
 }
 
 /// Decoded fields shown for printing.

@@ -1,111 +1,38 @@
-//! `amp`: call, serve and decode AMP (Twisted's Asynchronous Messaging
-//! Protocol) from the shell, with commands described by a schema file read
-//! at run time (the format of `schema/README.md`).
-//!
-//! Exit statuses: 0 done; 2 the peer cannot be reached, the connection is
-//! lost, or a timeout; 3 the peer answered an AMP error; 64 bad usage or
-//! input (nothing was sent). Every line printed is flushed at once.
+#![doc = include_str!("../README.md")]
 
 mod addr;
 mod args;
+mod boxes;
 mod call;
+mod cli;
 mod decode;
+mod describe;
 mod display;
 mod exit;
 mod json;
+mod manual;
 mod output;
 mod pickle_json;
+mod proxy;
+mod raw;
 mod responses;
 mod schema;
 mod serve;
+mod signals;
 
-use std::ffi::OsString;
-use std::path::PathBuf;
-use std::time::Duration;
+use clap::{CommandFactory, Parser};
 
-use clap::{Parser, Subcommand};
-
+use crate::cli::{Cli, Command};
 use crate::exit::{Exit, Failure, Outcome};
 
-/// Call, serve and decode AMP (Twisted's Asynchronous Messaging Protocol).
-#[derive(Debug, Parser)]
-#[command(name = "amp", version, about, long_about = None)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Call a command and print its answer as one JSON line.
-    ///
-    /// Exit 0 with the response fields as a JSON object; 3 with
-    /// {"error": {"code", "description"}} when the peer answers an error;
-    /// 2 when the peer cannot be reached, the connection is lost or the
-    /// timeout passes; 64 for bad arguments (nothing is sent).
-    Call {
-        /// The schema file (TOML) declaring the command.
-        #[arg(long, value_name = "FILE")]
-        schema: PathBuf,
-        /// HOST:PORT or unix:PATH.
-        #[arg(value_name = "ADDR")]
-        addr: String,
-        /// The command's wire name.
-        #[arg(value_name = "COMMAND")]
-        command: String,
-        /// Arguments by wire name; ListOf and AmpList only through --json.
-        #[arg(value_name = "NAME=VALUE")]
-        arguments: Vec<OsString>,
-        /// Arguments as a JSON object (values in the JSON mapping); `-` reads
-        /// it from stdin (for values longer than a command line allows).
-        #[arg(long, value_name = "JSON")]
-        json: Option<String>,
-        /// Send without _ask: no answer is asked for or printed.
-        #[arg(long)]
-        no_answer: bool,
-        /// Seconds to connect and get the answer.
-        #[arg(long, value_name = "SECS", default_value = "30", value_parser = parse_timeout)]
-        timeout: Duration,
-    },
-    /// Listen and answer calls from a responses file; print each call received.
-    ///
-    /// The first line is {"listening": "HOST:PORT"} (or "unix:PATH"); then
-    /// one {"command": ..., "arguments": {...}} line per call. Runs until
-    /// SIGINT or SIGTERM.
-    Serve {
-        /// The schema file (TOML) declaring the commands.
-        #[arg(long, value_name = "FILE")]
-        schema: PathBuf,
-        /// HOST:PORT (port 0 picks a free one) or unix:PATH.
-        #[arg(long, value_name = "ADDR")]
-        listen: String,
-        /// What to answer (TOML, one table per command wire name); without
-        /// it every call is answered UNHANDLED.
-        #[arg(long, value_name = "FILE")]
-        responses: Option<PathBuf>,
-    },
-    /// Print raw byte streams of AMP boxes as JSON lines.
-    ///
-    /// Give the two directions of one connection to match answers to calls.
-    Decode {
-        /// The schema file, to decode the commands it declares.
-        #[arg(long, value_name = "FILE")]
-        schema: Option<PathBuf>,
-        /// One or two files of boxes (- for stdin).
-        #[arg(value_name = "FILE", num_args = 1..=2, required = true)]
-        files: Vec<PathBuf>,
-    },
-}
-
-fn parse_timeout(text: &str) -> Result<Duration, String> {
-    let secs: f64 = text.parse().map_err(|_| format!("`{text}` is not a number of seconds"))?;
-    if !(secs > 0.0 && secs.is_finite() && secs <= 1e9) {
-        return Err(format!("`{text}`: the timeout must be a positive number of seconds"));
-    }
-    Ok(Duration::from_secs_f64(secs))
-}
-
 fn main() {
+    // `amp` alone asks what it can do: its help, on stdout, exit 0 (as
+    // `cargo` does), rather than clap's exit 2, which `amp` keeps for
+    // connection failures.
+    if std::env::args_os().len() <= 1 {
+        let _ = Cli::command().print_help();
+        std::process::exit(Exit::Success.code());
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -156,6 +83,33 @@ fn run(command: Command) -> Outcome {
         Command::Serve { schema, listen, responses } => {
             runtime()?.block_on(serve::run(serve::ServeRequest { schema, listen, responses }))
         }
+        Command::Proxy {
+            listen,
+            to,
+            schema,
+            log_buffer,
+            log_buffer_bytes,
+            max_box_bytes,
+            max_connections,
+            connect_timeout,
+        } => {
+            let size = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+            let req = proxy::ProxyRequest {
+                listen,
+                to,
+                schema,
+                log_buffer: log_buffer as usize,
+                log_buffer_bytes: size(log_buffer_bytes),
+                max_box_bytes: size(max_box_bytes),
+                max_connections: max_connections as usize,
+                connect_timeout,
+            };
+            runtime()?.block_on(proxy::run(req))
+        }
+        Command::List { schema, json } => describe::list(&schema, json),
+        Command::Describe { schema, command, json } => describe::describe(&schema, &command, json),
+        Command::Completions { shell } => manual::completions(shell),
+        Command::Man => manual::man(),
     }
 }
 

@@ -21,3 +21,18 @@ pub fn error_line(message: &str) {
     let _ = writeln!(err, "amp: {message}");
     let _ = err.flush();
 }
+
+/// Prints `text` (whole lines, for people: `list`, `describe`, completions,
+/// the man page) on stdout and flushes; a closed stdout is ignored.
+pub fn text(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
+/// Prints raw bytes on stdout and flushes; a closed stdout is ignored.
+pub fn bytes(raw: &[u8]) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(raw);
+    let _ = out.flush();
+}

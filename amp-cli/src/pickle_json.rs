@@ -1,4 +1,4 @@
-//! The pickle mapping: a decoded Python pickle (`amp_evennia::pickle::Value`)
+//! The pickle mapping: a decoded Python pickle (`amp_evennia::codec::pickle::Value`)
 //! as JSON.
 //!
 //! | Python | JSON |
@@ -23,7 +23,7 @@
 //! class, not a call) is `{"global": "module.name"}` with no `"args"`; an
 //! object whose callable is not a global shows it under `"callable"`.
 
-use amp_evennia::pickle::{Object, Value as Py};
+use amp_evennia::codec::pickle::{Object, Value as Py};
 use base64::Engine as _;
 use serde_json::{Map, Value as Json};
 
@@ -114,7 +114,7 @@ pub fn pickle_to_json(value: &Py) -> Json {
 
 #[cfg(test)]
 mod tests {
-    use amp_evennia::pickle::{self, Global, Object, ObjectKind};
+    use amp_evennia::codec::pickle::{self, Global, Object, ObjectKind};
     use base64::Engine as _;
 
     use super::*;

@@ -9,8 +9,11 @@ use amp_schema::{CommandDef, Field, IntRepr, Schema, TypeRef};
 use crate::exit::Failure;
 
 /// The custom argument types this binary links, by the `rust` path a schema
-/// names them with (`[types.NAME] rust = "..."`).
-const KNOWN_TYPES: &[&str] = &["amp_evennia::Compressed", "amp_evennia::compressed::Compressed"];
+/// names them with (`[types.NAME] rust = "..."`). `amp_evennia::compressed::Compressed`
+/// is the type's path before amp-evennia grouped its codecs under `codec`:
+/// schema files that name it still load.
+const KNOWN_TYPES: &[&str] =
+    &["amp_evennia::Compressed", "amp_evennia::codec::compressed::Compressed", "amp_evennia::compressed::Compressed"];
 
 /// A schema ready for the command line.
 #[derive(Debug)]

@@ -16,6 +16,7 @@ use crate::json::box_to_json;
 use crate::output;
 use crate::responses::{self, Answer, Responses};
 use crate::schema::{self, Loaded};
+use crate::signals::stop_signals;
 
 /// What `amp serve` was given.
 #[derive(Debug)]
@@ -57,22 +58,6 @@ pub async fn run(req: ServeRequest) -> Outcome {
     stop.await;
     server.shutdown(Duration::from_secs(1)).await;
     Ok(())
-}
-
-/// Starts watching SIGINT and SIGTERM; the future ends at the first one.
-fn stop_signals() -> Result<impl std::future::Future<Output = ()>, Failure> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let watch = |kind: SignalKind, name: &str| {
-        signal(kind).map_err(|e| Failure::connection(format!("cannot watch {name}: {e}")))
-    };
-    let mut term = watch(SignalKind::terminate(), "SIGTERM")?;
-    let mut int = watch(SignalKind::interrupt(), "SIGINT")?;
-    Ok(async move {
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = int.recv() => {}
-        }
-    })
 }
 
 /// The responder: prints every call, answers from the responses file.

@@ -1,6 +1,7 @@
 //! The `amp` binary against real Twisted peers, both Twisted versions:
-//! `amp call` against `tests/interop/cli_server.py`, and `amp serve`
-//! against `tests/interop/cli_client.py`. Both sides use the commands of
+//! `amp call` (with a schema, and raw without one) against
+//! `tests/interop/cli_server.py`, and `amp serve` against
+//! `tests/interop/cli_client.py`. Both sides use the commands of
 //! `amp-cli/tests/fixtures/cli.toml` (declared again in Python in
 //! `tests/interop/cli_commands.py`).
 //!
@@ -243,6 +244,107 @@ fn call_against_twisted(peer: Peer) {
     assert!(failures.is_empty(), "amp call against {}:\n{}", peer.label(), failures.list().join("\n"));
 }
 
+/// `amp call` without a schema: raw String pairs in, the answer's raw
+/// pairs out; Twisted parses them by its own command declarations.
+fn raw_call_against_twisted(peer: Peer) {
+    let mut server = Running::start(peer.script("tests/interop/cli_server.py"), "cli_server.py", LINE_LIMIT);
+    let port = server.line();
+    let addr = format!("127.0.0.1:{}", port.trim());
+    let raw = |args: &[&str]| {
+        let mut all = vec!["call", addr.as_str()];
+        all.extend(args);
+        amp(&all)
+    };
+    let mut failures = Failures::default();
+    let cases = vec![
+        case("raw_sum", &["Sum", "a=13", "b=81"], 0, r#"{"total":"94"}"#, ""),
+        // Twisted reads the keys it declares and ignores the others.
+        case("raw_extra_key", &["Sum", "a=1", "b=2", "c=3"], 0, r#"{"total":"3"}"#, ""),
+        case("raw_json", &["Sum", "--json", r#"{"a": "13", "b": {"base64": "ODE="}}"#], 0, r#"{"total":"94"}"#, ""),
+        case("raw_float", &["Divide", "numerator=7", "denominator=2"], 0, r#"{"quotient":"3.5"}"#, ""),
+        case(
+            "raw_declared_error",
+            &["Divide", "numerator=1", "denominator=0"],
+            3,
+            r#"{"error":{"code":"ZERO_DIVISION","description":"division by zero"}}"#,
+            "",
+        ),
+        case(
+            "raw_fatal",
+            &["Fail", "kind=fatal"],
+            3,
+            r#"{"error":{"code":"FATAL","description":"fatal: goodbye"}}"#,
+            "",
+        ),
+        case("raw_empty_answer", &["Fail", "kind=ok"], 0, "{}", ""),
+        case(
+            "raw_unhandled",
+            &["Nope", "x=1"],
+            3,
+            r#"{"error":{"code":"UNHANDLED","description":"Unhandled Command: b'Nope'"}}"#,
+            "",
+        ),
+        // Twisted cannot parse what it got: its generic error answer.
+        case(
+            "raw_not_an_integer",
+            &["Sum", "a=x", "b=1"],
+            3,
+            r#"{"error":{"code":"UNKNOWN","description":"Unknown Error"}}"#,
+            "",
+        ),
+        case(
+            "raw_unicode",
+            &["all-types", "unicode=héllo ☃", "boolean=True"],
+            0,
+            r#"{"boolean":"True","seen":"boolean=True; unicode='héllo ☃'","unicode":"héllo ☃"}"#,
+            "",
+        ),
+        case("raw_no_answer", &["Notify", "text=raw note", "--no-answer"], 0, "", ""),
+        case("raw_timeout", &["Slow", "--timeout", "0.5"], 2, "", "no answer within 0.5s"),
+        case("raw_connection_lost", &["Hang"], 2, "", "connection lost"),
+        // Refused before connecting.
+        case("raw_reserved_key", &["Notify", "_ask=9", "text=must-not-arrive"], 64, "", "a key AMP itself uses"),
+        case("raw_not_a_pair", &["Notify", "must-not-arrive"], 64, "", "expected NAME=VALUE"),
+    ];
+    for c in &cases {
+        let args: Vec<&str> = c.args.iter().map(String::as_str).collect();
+        check_run(&mut failures, c.name, &raw(&args), c.code, &c.stdout, c.stderr);
+    }
+
+    // Bytes that are not UTF-8 go as given, and come back in the String
+    // mapping. (Twisted writes a box's keys sorted: the answer's order.)
+    let run = amp(&[
+        OsString::from("call"),
+        addr.clone().into(),
+        "all-types".into(),
+        OsString::from_vec(b"string=\xffbin".to_vec()),
+    ]);
+    check_run(
+        &mut failures,
+        "raw_bytes",
+        &run,
+        0,
+        r#"{"seen":"string=b'\\xffbin'","string":{"base64":"/2Jpbg=="}}"#,
+        "",
+    );
+
+    // The note sent without _ask arrived (each call is its own connection:
+    // poll Log a bounded number of times for the server to have read it).
+    let mut notes = String::new();
+    for _ in 0..50 {
+        notes = raw(&["Log"]).stdout;
+        if notes.contains("raw note") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    failures.check("raw_notify_received", notes.contains("raw note"), || format!("Log answered {notes:?}"));
+    failures.check("raw_refused_not_sent", !notes.contains("must-not-arrive"), || format!("Log answered {notes:?}"));
+
+    server.close_stdin();
+    assert!(failures.is_empty(), "raw amp call against {}:\n{}", peer.label(), failures.list().join("\n"));
+}
+
 /// The responses file `amp serve` gets; cli_client.py expects these answers.
 const CLI_RESPONSES: &str = r#"
 [Sum]
@@ -337,4 +439,14 @@ fn amp_serve_against_twisted_26() {
 #[test]
 fn amp_serve_against_twisted_24_evennia() {
     serve_against_twisted(Peer::Evennia61);
+}
+
+#[test]
+fn raw_amp_call_against_twisted_26() {
+    raw_call_against_twisted(Peer::Twisted26);
+}
+
+#[test]
+fn raw_amp_call_against_twisted_24_evennia() {
+    raw_call_against_twisted(Peer::Evennia61);
 }

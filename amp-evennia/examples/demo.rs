@@ -1,5 +1,5 @@
 //! The whole stack in one process, over 127.0.0.1, no Evennia needed: a Rust
-//! Portal side ([`MiniPortal`]) and a Rust game in Evennia's Server role
+//! Portal side ([`PortalAmp`]) and a Rust game in Evennia's Server role
 //! ([`EvenniaServer`]) talk Evennia's AMP commands, byte-compatible with
 //! Evennia 6.1: the PSYNC handshake, a player connecting, input and output,
 //! a login, MsgStatus, FunctionCall, 1 MB Compressed payloads both ways,
@@ -11,13 +11,13 @@
 
 use std::time::{Duration, Instant};
 
-use amp_evennia::admin::ServerInfo;
+use amp_evennia::codec::pickle::Value;
 use amp_evennia::commands::{MsgStatus, MsgStatusArguments};
-use amp_evennia::function_call::{call_function, FunctionError, FunctionRegistry};
-use amp_evennia::pickle::Value;
-use amp_evennia::portal::{MiniPortal, PortalEvent};
+use amp_evennia::payload::admin::ServerInfo;
+use amp_evennia::role::function_call::{call_function, FunctionError, FunctionRegistry};
+use amp_evennia::role::portal::{PortalAmp, PortalEvent};
+use amp_evennia::role::server::{EvenniaServer, ServerEvent, ServerHandle};
 use amp_evennia::sample_text::{prose, Vocabulary};
-use amp_evennia::server::{EvenniaServer, ServerEvent, ServerHandle};
 use amp_evennia::{Kwargs, Message};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -69,7 +69,7 @@ async fn game(server: ServerHandle, mut events: tokio::sync::mpsc::Receiver<Serv
 }
 
 /// The next output for a session (other Portal events are printed).
-async fn output(portal: &mut MiniPortal) -> Result<(Message, usize, usize), Error> {
+async fn output(portal: &mut PortalAmp) -> Result<(Message, usize, usize), Error> {
     loop {
         match portal.next_event_within(LIMIT).await.ok_or("no event from the server in time")? {
             PortalEvent::Output { message, compressed_bytes, slices, .. } => {
@@ -112,7 +112,7 @@ async fn main() -> Result<(), Error> {
     println!("== amp-evennia demo: Evennia's Portal and Server roles, both in Rust, over 127.0.0.1 ==");
     let mut portal_functions = FunctionRegistry::new();
     portal_functions.register("portal.info", "uptime", |_| Ok(Value::from(1.5)));
-    let mut portal = MiniPortal::bind_with("127.0.0.1:0", portal_functions).await?;
+    let mut portal = PortalAmp::bind_with("127.0.0.1:0", portal_functions).await?;
     let amp = portal.local_addr();
     println!("portal  listening for AMP on {amp}");
 
@@ -151,7 +151,7 @@ async fn main() -> Result<(), Error> {
     println!("portal  -> PCONN: a telnet player connects");
     let sessid = portal.connect_session("127.0.0.1").await?;
     let (welcome, _, _) = output(&mut portal).await?;
-    println!("portal  <- MsgServer2Portal: {}", welcome.to_packed(sessid).to_value());
+    println!("portal  <- MsgServer2Portal: {}", welcome.to_envelope(sessid).to_value());
     match portal.next_event_within(LIMIT).await {
         Some(PortalEvent::Login { sessid, sessiondata }) => {
             println!("portal  <- SLOGIN: session {sessid} {}", sessiondata.to_value())
@@ -159,7 +159,7 @@ async fn main() -> Result<(), Error> {
         other => return Err(format!("expected SLOGIN, got {other:?}").into()),
     }
 
-    println!("portal  -> MsgPortal2Server: {}", Message::text("look\n").to_packed(sessid).to_value());
+    println!("portal  -> MsgPortal2Server: {}", Message::text("look\n").to_envelope(sessid).to_value());
     portal.input(sessid, "look\n").await?;
     let (reply, _, _) = output(&mut portal).await?;
     println!("portal  <- MsgServer2Portal: {}", short(reply.text_arg().unwrap_or_default()));

@@ -16,8 +16,8 @@ use std::collections::HashSet;
 use std::io::Write;
 use std::process::ExitCode;
 
-use amp_evennia::admin::ServerInfo;
-use amp_evennia::server::{EvenniaServer, ServerEvent, ServerHandle, Session};
+use amp_evennia::payload::admin::ServerInfo;
+use amp_evennia::role::server::{EvenniaServer, ServerEvent, ServerHandle, Session};
 use amp_evennia::{Message, SessId};
 
 /// Largest `big <n>`: 10 million characters.

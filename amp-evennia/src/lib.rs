@@ -1,31 +1,22 @@
-//! Evennia on AMP (being built).
+#![doc = include_str!("../README.md")]
 
 // `schema/evennia.toml` names `amp_evennia::Compressed`: this makes that path
 // resolve inside this crate too (for `commands`).
 extern crate self as amp_evennia;
 
-pub mod compressed;
-pub mod pickle;
-pub use compressed::Compressed;
-
-pub mod admin;
+pub mod codec;
 pub mod commands;
-pub mod exception;
-pub mod function_call;
-pub mod message;
-pub mod ops;
 pub mod payload;
-pub mod portal;
+pub mod role;
 pub mod sample_text;
-pub mod server;
-pub mod session;
-pub mod status;
-pub mod wire;
 
-pub mod start_now;
-
-pub use admin::{LauncherAdmin, PortalAdmin, ServerAdmin};
-pub use message::Message;
-pub use ops::Operation;
-pub use payload::{Kwargs, Packed, SessId};
-pub use session::SessionData;
+pub use codec::compressed::{Compressed, CompressedCodec, CompressedSlices};
+pub use commands::packed_data::{PackedDataCodec, PackedDataError};
+pub use payload::admin::{AdminFromLauncher, AdminFromPortal, AdminFromServer, PortalSync, ServerInfo};
+pub use payload::message::{Message, MsgCommand};
+pub use payload::operation::Operation;
+pub use payload::session::SessionData;
+pub use payload::status::PortalStatus;
+pub use payload::{Envelope, Kwargs, PayloadError, SessId};
+pub use role::portal::PortalAmp;
+pub use role::server::EvenniaServer;

@@ -1,7 +1,7 @@
 //! Evennia's `Compressed` argument: round trips, slice keys, the slice-size
 //! bound with incompressible data, the decompression cap, corrupt input.
 
-use amp_evennia::compressed::{
+use amp_evennia::codec::compressed::{
     slice_key, zlib_bound, CompressError, CompressedCodec, CompressedSlices, DecompressError, PreCompressed,
     DEFAULT_SLICE_SIZE, MAX_SLICE_SIZE,
 };

@@ -1,12 +1,12 @@
 //! `MsgLauncher2Portal` as Evennia 6.1's launcher sent it: the `evennia stop`
 //! boxes of tests/fixtures/evennia-6.1/captures.txt (conn4.s2p.bin), read
-//! with the generated arguments and typed with `LauncherAdmin`.
+//! with the generated arguments and typed with `AdminFromLauncher`.
 
 use std::path::PathBuf;
 
-use amp_evennia::admin::LauncherAdmin;
+use amp_evennia::codec::pickle;
 use amp_evennia::commands::MsgLauncher2PortalArguments;
-use amp_evennia::pickle;
+use amp_evennia::payload::admin::AdminFromLauncher;
 use amp_runtime::{AmpBox, ArgContext, BoxFields};
 use bytes::Bytes;
 
@@ -55,19 +55,19 @@ fn the_launchers_stop_instructions() {
         .map(|b| parse_box(b))
         .filter(|b| b.get("_command").is_some_and(|c| &c[..] == b"MsgLauncher2Portal"))
         .collect();
-    let typed: Vec<LauncherAdmin> = launcher
+    let typed: Vec<AdminFromLauncher> = launcher
         .iter()
         .map(|b| {
             let args = MsgLauncher2PortalArguments::read_fields(b, &mut ArgContext::new()).expect("the arguments");
-            LauncherAdmin::from_arguments(&args).expect("a launcher instruction")
+            AdminFromLauncher::try_from(&args).expect("a launcher instruction")
         })
         .collect();
-    assert_eq!(typed, [LauncherAdmin::Sshutd, LauncherAdmin::Pshutd]);
+    assert_eq!(typed, [AdminFromLauncher::Sshutd, AdminFromLauncher::Pshutd]);
 
     // Written back: the same keys and operation, `arguments` the same value.
     for (sent, admin) in launcher.iter().zip(&typed) {
         let mut ours = AmpBox::new();
-        admin.to_arguments().unwrap().write_fields(&mut ours, &mut ArgContext::new()).unwrap();
+        MsgLauncher2PortalArguments::try_from(admin).unwrap().write_fields(&mut ours, &mut ArgContext::new()).unwrap();
         let keys = |b: &AmpBox| {
             let mut keys: Vec<Bytes> = b.iter().map(|(k, _)| k.clone()).filter(|k| !k.starts_with(b"_")).collect();
             keys.sort();

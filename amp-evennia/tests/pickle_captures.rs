@@ -4,7 +4,7 @@
 use std::io::Read;
 use std::path::PathBuf;
 
-use amp_evennia::pickle::{self, EncodeOptions, Value};
+use amp_evennia::codec::pickle::{self, EncodeOptions, Value};
 
 /// One captured pickle: where it was, its bytes, and Python's repr of it.
 struct Captured {

@@ -1,7 +1,7 @@
 //! The decoder, opcode by opcode, on pickles CPython wrote (bytes copied from
 //! `pickle.dumps` on CPython 3.12) and on hand-made ones.
 
-use amp_evennia::pickle::{self, DecodeError, DecodeOptions, Global, Object, ObjectKind, Py2Str, Value};
+use amp_evennia::codec::pickle::{self, DecodeError, DecodeOptions, Global, Object, ObjectKind, Py2Str, Value};
 use num_bigint::BigInt;
 
 fn d(bytes: &[u8]) -> Value {

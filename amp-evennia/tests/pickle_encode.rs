@@ -1,7 +1,7 @@
 //! The encoder: CPython's bytes where CPython writes no memo, its framing and
 //! batching, its protocol 2-3 spellings, and typed refusals.
 
-use amp_evennia::pickle::{self, EncodeError, EncodeOptions, Object, ObjectKind, Value};
+use amp_evennia::codec::pickle::{self, EncodeError, EncodeOptions, Object, ObjectKind, Value};
 use num_bigint::BigInt;
 
 fn at(v: &Value, protocol: u8) -> Vec<u8> {

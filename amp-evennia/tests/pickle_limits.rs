@@ -1,7 +1,7 @@
 //! Hostile pickles: every cap gives its typed error, nothing overflows a 2 MiB
 //! stack (tokio's default), nothing expands without bound, nothing panics.
 
-use amp_evennia::pickle::{self, DecodeError, DecodeOptions, EncodeOptions, Limits, Value};
+use amp_evennia::codec::pickle::{self, DecodeError, DecodeOptions, EncodeOptions, Limits, Value};
 
 /// Runs `f` on a thread with tokio's default 2 MiB stack.
 fn on_2mib_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {

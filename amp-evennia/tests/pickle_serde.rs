@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use amp_evennia::pickle::{self, Error, Global, Object, Value};
+use amp_evennia::codec::pickle::{self, Error, Global, Object, Value};
 use num_bigint::BigInt;
 use serde::{Deserialize, Serialize};
 

@@ -1,5 +1,5 @@
 //! The Server role under an input flood from the Rust Portal side
-//! (`MiniPortal`), over loopback: a game written the natural way (take an
+//! (`PortalAmp`), over loopback: a game written the natural way (take an
 //! event, reply, await the reply's receipt) must not stall, a game that
 //! only falls behind loses nothing, and the Server's memory stays bounded.
 //!
@@ -10,14 +10,15 @@
 use std::ops::Range;
 use std::time::Duration;
 
-use amp_evennia::admin::PortalAdmin;
-use amp_evennia::compressed::CompressedSlices;
-use amp_evennia::portal::{MiniPortal, PortalEvent};
-use amp_evennia::server::{EvenniaServer, ServerEvent, ServerHandle, ShutdownMode};
-use amp_evennia::wire::{
+use amp_evennia::codec::compressed::CompressedSlices;
+use amp_evennia::commands::packed_data::PackedDataCodec;
+use amp_evennia::commands::slices::{
     AdminPortal2ServerSlices, AdminPortal2ServerSlicesArguments, MsgPortal2ServerSlices,
-    MsgPortal2ServerSlicesArguments, Packer,
+    MsgPortal2ServerSlicesArguments,
 };
+use amp_evennia::payload::admin::AdminFromPortal;
+use amp_evennia::role::portal::{PortalAmp, PortalEvent};
+use amp_evennia::role::server::{EvenniaServer, ServerEvent, ServerHandle, ShutdownMode};
 use amp_evennia::Message;
 use amp_runtime::{ConnectionConfig, Peer};
 use tokio::sync::mpsc;
@@ -39,8 +40,8 @@ async fn next(events: &mut mpsc::Receiver<ServerEvent>) -> ServerEvent {
 }
 
 /// A Server with small queues, and a player connected to it.
-async fn setup() -> (MiniPortal, Peer, ServerHandle, mpsc::Receiver<ServerEvent>, u64) {
-    let portal = MiniPortal::bind("127.0.0.1:0").await.unwrap();
+async fn setup() -> (PortalAmp, Peer, ServerHandle, mpsc::Receiver<ServerEvent>, u64) {
+    let portal = PortalAmp::bind("127.0.0.1:0").await.unwrap();
     let connection = ConnectionConfig::default()
         .with_default_timeout(Duration::from_secs(60))
         .with_max_concurrent_handlers(HANDLERS);
@@ -54,14 +55,14 @@ async fn setup() -> (MiniPortal, Peer, ServerHandle, mpsc::Receiver<ServerEvent>
     (portal, peer, server, events, sessid)
 }
 
-/// Lines `"line {i}"` of a player, packed as the Portal sends them.
+/// Lines `"line {i}"` of a player, slices as the Portal sends them.
 async fn lines(sessid: u64, range: Range<usize>) -> Vec<CompressedSlices> {
-    let packer = Packer::default();
-    let mut packed = Vec::new();
+    let codec = PackedDataCodec::default();
+    let mut slices = Vec::new();
     for i in range {
-        packed.push(packer.pack(Message::text(format!("line {i}\n")).to_packed(sessid), 0).await.unwrap());
+        slices.push(codec.encode(Message::text(format!("line {i}\n")).to_envelope(sessid), 0).await.unwrap());
     }
-    packed
+    slices
 }
 
 /// Queues a call's box now (a call queues it during its first poll), then
@@ -185,8 +186,8 @@ async fn a_reload_under_a_flood_syncs_and_stops_without_stalling() {
     // event: the answer to the Server's SSYNC comes back behind the second
     // lines.
     let (before, after) = (lines(sessid, 0..LINES).await, lines(sessid, LINES..2 * LINES).await);
-    let reload = PortalAdmin::Sreload { server_restart_mode: Some("reload".into()) };
-    let packed_data = Packer::default().pack(reload.to_packed(), 0).await.unwrap();
+    let reload = AdminFromPortal::Sreload { server_restart_mode: Some("reload".into()) };
+    let packed_data = PackedDataCodec::default().encode(reload.to_envelope(), 0).await.unwrap();
     let mut calls = Calls::new();
     send_lines(&mut calls, &peer, before).await;
     let mut reload = JoinSet::new();

@@ -1,18 +1,18 @@
-//! The Server role against the Rust Portal side (`MiniPortal`), over
+//! The Server role against the Rust Portal side (`PortalAmp`), over
 //! loopback: handshake, session table, input, output order, logins,
 //! disconnections, status, FunctionCall, reconnection and shutdown.
 //! (The same Server against a real Evennia Portal: tests/tests/evennia_e2e.rs.)
 
 use std::time::Duration;
 
-use amp_evennia::admin::{PortalAdmin, ServerAdmin};
+use amp_evennia::codec::pickle::Value;
 use amp_evennia::commands::{
     AdminPortal2Server, AdminPortal2ServerArguments, AdminPortal2ServerError, MsgStatus, MsgStatusArguments,
 };
-use amp_evennia::function_call::{call_function, FunctionError, FunctionRegistry};
-use amp_evennia::pickle::Value;
-use amp_evennia::portal::{MiniPortal, PortalEvent};
-use amp_evennia::server::{EvenniaServer, SendError, ServerEvent, ServerHandle};
+use amp_evennia::payload::admin::{AdminFromPortal, AdminFromServer};
+use amp_evennia::role::function_call::{call_function, FunctionError, FunctionRegistry};
+use amp_evennia::role::portal::{PortalAmp, PortalEvent};
+use amp_evennia::role::server::{EvenniaServer, SendError, ServerEvent, ServerHandle};
 use amp_evennia::{Kwargs, Message, Operation};
 use amp_runtime::client::ReconnectConfig;
 use amp_runtime::CallError;
@@ -25,7 +25,7 @@ async fn next(events: &mut mpsc::Receiver<ServerEvent>) -> ServerEvent {
     tokio::time::timeout(STEP, events.recv()).await.expect("a server event in time").expect("the stream is open")
 }
 
-async fn portal_event(portal: &mut MiniPortal) -> PortalEvent {
+async fn portal_event(portal: &mut PortalAmp) -> PortalEvent {
     portal.next_event_within(STEP).await.expect("a portal event in time")
 }
 
@@ -42,7 +42,7 @@ fn functions() -> FunctionRegistry {
     f
 }
 
-async fn start(portal: &MiniPortal) -> (ServerHandle, mpsc::Receiver<ServerEvent>) {
+async fn start(portal: &PortalAmp) -> (ServerHandle, mpsc::Receiver<ServerEvent>) {
     let (server, mut events) = EvenniaServer::builder(portal.local_addr().to_string())
         .reconnect(ReconnectConfig::fast(Duration::from_millis(50), Duration::from_millis(200)))
         .functions(functions())
@@ -59,7 +59,7 @@ async fn start(portal: &MiniPortal) -> (ServerHandle, mpsc::Receiver<ServerEvent
     (server, events)
 }
 
-async fn output(portal: &mut MiniPortal) -> (u64, Message) {
+async fn output(portal: &mut PortalAmp) -> (u64, Message) {
     loop {
         if let PortalEvent::Output { sessid, message, .. } = portal_event(portal).await {
             return (sessid, message);
@@ -69,7 +69,7 @@ async fn output(portal: &mut MiniPortal) -> (u64, Message) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn handshake_sessions_input_output_and_shutdown() {
-    let mut portal = MiniPortal::bind("127.0.0.1:0").await.unwrap();
+    let mut portal = PortalAmp::bind("127.0.0.1:0").await.unwrap();
     let (server, mut events) = start(&portal).await;
     match portal_event(&mut portal).await {
         PortalEvent::ServerConnected { spid, info } => {
@@ -91,7 +91,7 @@ async fn handshake_sessions_input_output_and_shutdown() {
     let (to, message) = output(&mut portal).await;
     assert_eq!(to, sessid);
     assert_eq!(
-        message.to_packed(to).to_value().to_string(),
+        message.to_envelope(to).to_value().to_string(),
         format!("({sessid}, {{'text': [['Hello there.'], {{'options': {{}}}}]}})")
     );
 
@@ -129,8 +129,8 @@ async fn handshake_sessions_input_output_and_shutdown() {
     assert!(portal.sessions()[0].1.logged_in());
 
     // Reload and reset are never sent.
-    assert_eq!(server.admin(ServerAdmin::Sreload).await.unwrap_err(), SendError::Forbidden(Operation::Sreload));
-    assert_eq!(server.admin(ServerAdmin::Sreset).await.unwrap_err(), SendError::Forbidden(Operation::Sreset));
+    assert_eq!(server.admin(AdminFromServer::Sreload).await.unwrap_err(), SendError::Forbidden(Operation::Sreload));
+    assert_eq!(server.admin(AdminFromServer::Sreset).await.unwrap_err(), SendError::Forbidden(Operation::Sreset));
 
     // The server disconnects a player: gone from both tables; the Portal's
     // PDISCONN that follows is ignored.
@@ -157,7 +157,7 @@ async fn handshake_sessions_input_output_and_shutdown() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn status_function_call_and_unknown_operations() {
-    let portal = MiniPortal::bind("127.0.0.1:0").await.unwrap();
+    let portal = PortalAmp::bind("127.0.0.1:0").await.unwrap();
     let (server, mut events) = start(&portal).await;
     let peer = portal.server().expect("the server's connection");
 
@@ -174,7 +174,8 @@ async fn status_function_call_and_unknown_operations() {
     // An operation Evennia's Server does not handle gets Evennia's error text.
     let raw = Kwargs::new().with("operation", "\x07").to_value();
     let packed = Value::Tuple(vec![Value::from(0), raw]);
-    let args = AdminPortal2ServerArguments { packed_data: Bytes::from(amp_evennia::pickle::encode(&packed).unwrap()) };
+    let args =
+        AdminPortal2ServerArguments { packed_data: Bytes::from(amp_evennia::codec::pickle::encode(&packed).unwrap()) };
     match peer.call::<AdminPortal2Server>(args).await {
         Err(CallError::Declared(AdminPortal2ServerError::Exception(text))) => {
             // Evennia's exact text, its suffix included.
@@ -188,7 +189,7 @@ async fn status_function_call_and_unknown_operations() {
     assert!(server.is_connected());
 
     // PSTATUS, which Evennia's own Portal does not handle, gets its error text.
-    let receipt = server.admin(ServerAdmin::Pstatus).await.unwrap();
+    let receipt = server.admin(AdminFromServer::Pstatus).await.unwrap();
     let err = tokio::time::timeout(STEP, receipt).await.unwrap().unwrap_err();
     assert!(err.to_string().contains("operation \x12 not recognized."), "{err}");
 
@@ -211,7 +212,7 @@ async fn status_function_call_and_unknown_operations() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reconnects_after_the_portal_dies_and_resyncs() {
-    let mut portal = MiniPortal::bind("127.0.0.1:0").await.unwrap();
+    let mut portal = PortalAmp::bind("127.0.0.1:0").await.unwrap();
     let addr = portal.local_addr();
     let (server, mut events) = start(&portal).await;
     let _ = portal_event(&mut portal).await; // ServerConnected
@@ -225,7 +226,7 @@ async fn reconnects_after_the_portal_dies_and_resyncs() {
     assert_eq!(server.msg(sessid, "anyone?").await.unwrap().await.unwrap_err(), SendError::NotConnected);
 
     // A new Portal on the same port: the PSYNC drops the old session.
-    let mut portal = MiniPortal::bind(addr).await.unwrap();
+    let mut portal = PortalAmp::bind(addr).await.unwrap();
     match next(&mut events).await {
         ServerEvent::Synced { sessions, dropped, .. } => {
             assert!(sessions.is_empty());
@@ -241,7 +242,7 @@ async fn reconnects_after_the_portal_dies_and_resyncs() {
     // PDISCONNALL reports every session.
     let peer = portal.server().unwrap();
     let args = AdminPortal2ServerArguments {
-        packed_data: Bytes::from(PortalAdmin::Pdisconnall.to_packed().to_pickle().unwrap()),
+        packed_data: Bytes::from(AdminFromPortal::Pdisconnall.to_envelope().to_pickle().unwrap()),
     };
     peer.call::<AdminPortal2Server>(args).await.unwrap();
     assert!(matches!(next(&mut events).await, ServerEvent::SessionDisconnected(s) if s.sessid == sessid));

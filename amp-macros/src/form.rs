@@ -194,8 +194,8 @@ pub fn amp_schema(input: TokenStream) -> TokenStream {
             .collect();
         let mut ir = ProtocolIr {
             vis: public.clone(),
-            handler: format_ident!("{}Handler", name),
-            dispatcher: format_ident!("{}Dispatcher", name),
+            handler: format_ident!("{}", naming::handler_trait(&name)),
+            dispatcher: format_ident!("{}", naming::dispatcher_struct(&name)),
             name: name.clone(),
             docs: vec![format!("The protocol `{name}` {}.", format_args!("declared in `{}`", file.written))],
             methods,

@@ -132,8 +132,8 @@ impl ProtocolDecl {
         Ok((
             ProtocolIr {
                 vis: self.vis.clone(),
-                handler: Ident::new(&format!("{name}Handler"), span),
-                dispatcher: Ident::new(&format!("{name}Dispatcher"), span),
+                handler: Ident::new(&naming::handler_trait(&name), span),
+                dispatcher: Ident::new(&naming::dispatcher_struct(&name), span),
                 name,
                 docs: self.docs.clone(),
                 methods,

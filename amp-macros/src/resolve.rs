@@ -7,9 +7,8 @@
 //! mistake does not cascade into errors at every use site.
 
 use amp_schema::{naming, CommandDef, ErrorDef, Field, IntRepr, Schema, TypeRef};
-use heck::ToUpperCamelCase;
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned, ToTokens};
+use quote::{quote, quote_spanned, ToTokens};
 use syn::{Ident, Visibility};
 
 use crate::expand::paths::{private, runtime};
@@ -47,12 +46,14 @@ impl<'a> Resolver<'a> {
     /// on, or the table key in the module form).
     pub fn command(&self, def: &CommandDef, ident: Ident, vis: Visibility) -> CommandIr {
         let name = ident.to_string();
-        let arguments = self.box_struct(format_ident!("{}Arguments", ident), &def.arguments, || {
+        let named = |text: String| Ident::new(&text, ident.span());
+        let arguments = self.box_struct(named(naming::arguments_struct(&name)), &def.arguments, || {
             format!("The arguments of [`{name}`].")
         });
-        let response = self
-            .box_struct(format_ident!("{}Response", ident), &def.response, || format!("The response of [`{name}`]."));
-        let error_ident = format_ident!("{}Error", ident);
+        let response = self.box_struct(named(naming::response_struct(&name)), &def.response, || {
+            format!("The response of [`{name}`].")
+        });
+        let error_ident = named(naming::error_enum(&name));
         let mut variants = Vec::new();
         for (rows, fatal) in [(&def.errors, false), (&def.fatal_errors, true)] {
             variants.extend(rows.iter().filter_map(|e| self.variant(e, fatal)));
@@ -160,8 +161,7 @@ impl<'a> Resolver<'a> {
                 }
             }
             TypeRef::AmpList(fields) => {
-                let field_name = syn::ext::IdentExt::unraw(field).to_string();
-                let elem = format_ident!("{}{}", owner, field_name.to_upper_camel_case(), span = owner.span());
+                let elem = Ident::new(&naming::element_struct(&owner.to_string(), &field.to_string()), owner.span());
                 let s = self.box_struct(elem.clone(), fields, || {
                     format!("One element of the AmpList field `{}` of [`{owner}`].", f.name.escape_debug())
                 });

@@ -11,8 +11,12 @@
 //!   non-keyword ASCII identifiers ([`type_ident`]).
 //! - Handler methods are the snake case of the command's table key
 //!   ([`snake_case`]), keywords escaped like field names.
+//! - The items generated around a command or protocol type are its name
+//!   with a suffix: [`arguments_struct`], [`response_struct`],
+//!   [`error_enum`], [`element_struct`] (one AmpList element),
+//!   [`handler_trait`] and [`dispatcher_struct`].
 
-use heck::ToSnakeCase;
+use heck::{ToSnakeCase, ToUpperCamelCase};
 
 /// Strict, reserved and edition-dependent Rust keywords that a raw identifier
 /// (`r#kw`) can spell. `gen` (reserved in edition 2024) is included so generated
@@ -91,6 +95,41 @@ pub fn type_ident(key: &str) -> Result<String, String> {
         return Err(format!("`{key}` is a Rust keyword, so it cannot name a Rust type"));
     }
     Ok(key.to_string())
+}
+
+/// The arguments struct of the command type `command`: `SumArguments`.
+pub fn arguments_struct(command: &str) -> String {
+    format!("{command}Arguments")
+}
+
+/// The response struct of the command type `command`: `SumResponse`.
+pub fn response_struct(command: &str) -> String {
+    format!("{command}Response")
+}
+
+/// The error enum of the command type `command`: `SumError` (one variant
+/// per declared exception, named as the exception).
+pub fn error_enum(command: &str) -> String {
+    format!("{command}Error")
+}
+
+/// The struct of one element of an AmpList field: the owning struct's name
+/// followed by the UpperCamelCase of the field's Rust identifier (as
+/// [`rust_ident`] gives it; a raw `r#` is dropped): `SumArguments` and
+/// `rows` give `SumArgumentsRows`, `my-rows` gives `SumArgumentsMyRows`.
+pub fn element_struct(owner: &str, field_ident: &str) -> String {
+    let field = field_ident.strip_prefix("r#").unwrap_or(field_ident);
+    format!("{owner}{}", field.to_upper_camel_case())
+}
+
+/// The handler trait of the protocol `protocol`: `ServerHandler`.
+pub fn handler_trait(protocol: &str) -> String {
+    format!("{protocol}Handler")
+}
+
+/// The dispatcher (responder) struct of the protocol `protocol`: `ServerDispatcher`.
+pub fn dispatcher_struct(protocol: &str) -> String {
+    format!("{protocol}Dispatcher")
 }
 
 /// Whether `text` is a Rust type path: `::`-separated identifiers (raw ones,
@@ -221,6 +260,18 @@ fn describe_char(c: char) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn generated_item_names() {
+        assert_eq!(arguments_struct("Sum"), "SumArguments");
+        assert_eq!(response_struct("Sum"), "SumResponse");
+        assert_eq!(error_enum("Sum"), "SumError");
+        assert_eq!(handler_trait("Server"), "ServerHandler");
+        assert_eq!(dispatcher_struct("Server"), "ServerDispatcher");
+        assert_eq!(element_struct("SumArguments", "rows"), "SumArgumentsRows");
+        assert_eq!(element_struct("SumArguments", &rust_ident("my-rows").unwrap()), "SumArgumentsMyRows");
+        assert_eq!(element_struct("SumResponse", &rust_ident("type").unwrap()), "SumResponseType");
+    }
 
     #[test]
     fn rust_paths() {

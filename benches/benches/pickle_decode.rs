@@ -1,4 +1,4 @@
-//! The pickle decoder (`amp_evennia::pickle::decode`) on Evennia-shaped
+//! The pickle decoder (`amp_evennia::codec::pickle::decode`) on Evennia-shaped
 //! payloads: what the Server does with every `packed_data` in mode `pickled`
 //! of the Evennia Compressed benchmark (`benches/run-compressed.sh`).
 //!
@@ -21,15 +21,15 @@ use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use amp_evennia::pickle;
-use amp_evennia::Packed;
+use amp_evennia::codec::pickle;
+use amp_evennia::Envelope;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 /// The 1 MB payload of the Compressed benchmark, as `compressed_bench
 /// payload 1000000` writes it.
 fn payload() -> Vec<u8> {
-    let packed = amp_benches::evennia_payload(1_000_000).expect("the bench payload builds");
-    packed.to_pickle().expect("the bench payload pickles")
+    let envelope = amp_benches::evennia_payload(1_000_000).expect("the bench payload builds");
+    envelope.to_pickle().expect("the bench payload pickles")
 }
 
 fn pickle_decode(c: &mut Criterion) {
@@ -49,24 +49,24 @@ fn pickle_decode(c: &mut Criterion) {
     let mut g = c.benchmark_group("pickle_decode");
     g.measurement_time(Duration::from_secs(5)).sample_size(30);
     for (name, bytes) in &inputs {
-        // Every input must decode before it is timed, to the value Packed reads.
-        Packed::from_pickle(bytes).expect("the bench input is an Evennia payload");
+        // Every input must decode before it is timed, to the value Envelope reads.
+        Envelope::from_pickle(bytes).expect("the bench input is an Evennia payload");
         g.throughput(Throughput::Bytes(bytes.len() as u64));
         g.bench_function(name.as_str(), |b| b.iter(|| black_box(pickle::decode(bytes).expect("valid"))));
     }
     g.finish();
 }
 
-/// The encoder on the same 1 MB payload: `Packed::to_pickle`, what a sender
+/// The encoder on the same 1 MB payload: `Envelope::to_pickle`, what a sender
 /// does for every call. CPython on the same value:
 /// `.venvs/ev61/bin/python -m timeit -s "import pickle; v = pickle.loads(open('/tmp/pickle-evennia-1mb.pickle', 'rb').read())" "pickle.dumps(v, 5)"`
 fn pickle_encode(c: &mut Criterion) {
-    let packed = amp_benches::evennia_payload(1_000_000).expect("the bench payload builds");
-    let len = packed.to_pickle().expect("the bench payload pickles").len();
+    let envelope = amp_benches::evennia_payload(1_000_000).expect("the bench payload builds");
+    let len = envelope.to_pickle().expect("the bench payload pickles").len();
     let mut g = c.benchmark_group("pickle_encode");
     g.measurement_time(Duration::from_secs(5)).sample_size(30);
     g.throughput(Throughput::Bytes(len as u64));
-    g.bench_function("evennia-1mb", |b| b.iter(|| black_box(packed.to_pickle().expect("valid"))));
+    g.bench_function("evennia-1mb", |b| b.iter(|| black_box(envelope.to_pickle().expect("valid"))));
     g.finish();
 }
 

@@ -8,11 +8,11 @@
 
 use std::path::Path;
 
+use amp_evennia::codec::pickle::Value;
+use amp_evennia::payload::session::SessionData;
 use amp_evennia::payload::PayloadError;
-use amp_evennia::pickle::Value;
 use amp_evennia::sample_text::{prose, Vocabulary};
-use amp_evennia::session::SessionData;
-use amp_evennia::{Kwargs, Packed};
+use amp_evennia::{Envelope, Kwargs};
 use amp_runtime::AmpBox;
 use bytes::{Bytes, BytesMut};
 
@@ -92,7 +92,7 @@ const EVENNIA_PROSE_SEED: u64 = 0x9E37_79B9_7F4A_7C15;
 /// 'sessiondata': {1: {...}, ...}})`, `bytes` of pickle (within 1%), half
 /// MUD-like prose with Evennia's markup, half telnet session dicts (many
 /// small values). The same `bytes` always gives the same payload.
-pub fn evennia_payload(bytes: usize) -> Result<Packed, PayloadError> {
+pub fn evennia_payload(bytes: usize) -> Result<Envelope, PayloadError> {
     let text = Value::List(vec![
         Value::List(vec![Value::from(prose(bytes / 2, EVENNIA_PROSE_SEED, Vocabulary::Marked))]),
         Kwargs::new().with("options", Value::Dict(vec![])).into_value(),
@@ -106,7 +106,7 @@ pub fn evennia_payload(bytes: usize) -> Result<Packed, PayloadError> {
                 })
                 .collect(),
         );
-        Packed::new(1, Kwargs::new().with("text", text.clone()).with("sessiondata", sessiondata))
+        Envelope::new(1, Kwargs::new().with("text", text.clone()).with("sessiondata", sessiondata))
     };
     // The pickler shares repeated strings, so a session's share of the
     // pickle is found by measuring: two sizes, then a linear fit.
@@ -141,7 +141,7 @@ mod tests {
         for bytes in [50_000, 300_000] {
             let pickled = evennia_payload(bytes).unwrap().to_pickle().unwrap();
             assert!(pickled.len().abs_diff(bytes) * 100 <= bytes, "{bytes}: {}", pickled.len());
-            let back = Packed::from_pickle(&pickled).unwrap();
+            let back = Envelope::from_pickle(&pickled).unwrap();
             assert_eq!(back.sessid, 1);
         }
     }

@@ -3,7 +3,7 @@
 
 #![no_main]
 
-use amp_evennia::pickle::{self, DecodeOptions, EncodeError, EncodeOptions, Limits, Value};
+use amp_evennia::codec::pickle::{self, DecodeOptions, EncodeError, EncodeOptions, Limits, Value};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -5,7 +5,7 @@
 
 #![no_main]
 
-use amp_evennia::pickle::{self, fuzzing, DecodeOptions, Limits};
+use amp_evennia::codec::pickle::{self, fuzzing, DecodeOptions, Limits};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -62,11 +62,13 @@ mod amp_portal;
 mod game;
 mod portal;
 mod process;
+mod scripted;
 mod standin;
 mod telnet;
 
 pub use amp_portal::{is_evennia_server, kill_leftover_server, launcher_path, AmpPortalGuard, SUPERUSER};
 pub use game::{template_cache, EvenniaGame, EvenniaPorts, GameTimings};
 pub use portal::{PortalGuard, PortalOptions};
+pub use scripted::{ClientProfile, ScriptedClient, TelnetCommand, Transcript};
 pub use standin::StandinServer;
 pub use telnet::{TelnetClient, TelnetError, TelnetParser};

@@ -2,7 +2,7 @@
 //! against amp-evennia's, both directions, 0 bytes to 10 MB, incompressible
 //! payloads included. All cases of a direction go through one Python process.
 
-use amp_evennia::compressed::{CompressedCodec, DEFAULT_SLICE_SIZE};
+use amp_evennia::codec::compressed::{CompressedCodec, DEFAULT_SLICE_SIZE};
 use amp_runtime::{AmpBox, AmpCodec};
 use amp_tests::{run_checked, Peer};
 use bytes::{Bytes, BytesMut};

@@ -8,14 +8,15 @@
 
 use std::path::PathBuf;
 
-use amp_evennia::admin::{PortalAdmin, ServerAdmin};
+use amp_evennia::codec::pickle::{self, Value};
+use amp_evennia::commands::packed_data::PackedDataCodec;
+use amp_evennia::commands::slices::{AdminPortal2ServerSlicesArguments, MsgServer2PortalSlicesArguments};
 use amp_evennia::commands::{
     AdminPortal2ServerArguments, AdminServer2PortalArguments, MsgPortal2ServerArguments, MsgServer2PortalArguments,
 };
-use amp_evennia::pickle::{self, Value};
-use amp_evennia::status::PortalStatus;
-use amp_evennia::wire::{AdminPortal2ServerSlicesArguments, MsgServer2PortalSlicesArguments, Packer};
-use amp_evennia::{Message, Operation, Packed};
+use amp_evennia::payload::admin::{AdminFromPortal, AdminFromServer};
+use amp_evennia::payload::status::PortalStatus;
+use amp_evennia::{Envelope, Message, Operation};
 use amp_runtime::{AmpBox, AmpCodec, ArgContext, BoxFields};
 use bytes::BytesMut;
 use tokio_util::codec::Decoder;
@@ -80,31 +81,34 @@ fn describe(b: &AmpBox, python: Option<&str>) -> String {
     let raw = pickle::decode(&pickle_bytes).expect("Evennia's pickle decodes");
     let python = python.expect("captures.txt has the repr of every packed_data");
     assert_eq!(raw.to_string(), python, "the pickle as Python saw it");
-    let packed = Packed::from_pickle(&pickle_bytes).expect("a (sessid, kwargs) pair");
+    let envelope = Envelope::from_pickle(&pickle_bytes).expect("a (sessid, kwargs) pair");
     let (rebuilt, line) = match command.as_str() {
         "AdminPortal2Server" => {
-            let admin = PortalAdmin::from_packed(packed).expect("a typed Portal admin message");
+            let admin = AdminFromPortal::from_envelope(envelope).expect("a typed Portal admin message");
             // The pre-compressed form of the command reads the same slices.
             let slices = read::<AdminPortal2ServerSlicesArguments>(b).packed_data;
-            assert_eq!(Packer::default().unpack_now(&slices, PortalAdmin::from_pickle).unwrap(), admin);
-            (admin.to_packed(), describe_portal(&admin))
+            assert_eq!(PackedDataCodec::default().decode_now(&slices, AdminFromPortal::from_pickle).unwrap(), admin);
+            (admin.to_envelope(), describe_portal(&admin))
         }
         "AdminServer2Portal" => {
-            let admin = ServerAdmin::from_packed(packed).expect("a typed Server admin message");
-            assert!(!matches!(admin, ServerAdmin::Other(_)), "{admin:?}");
-            (admin.to_packed(), describe_server(&admin))
+            let admin = AdminFromServer::from_envelope(envelope).expect("a typed Server admin message");
+            assert!(!matches!(admin, AdminFromServer::Other(_)), "{admin:?}");
+            (admin.to_envelope(), describe_server(&admin))
         }
         "MsgPortal2Server" => {
-            let (sessid, message) = Message::from_packed(packed).expect("player input");
+            let (sessid, message) = Message::from_envelope(envelope).expect("player input");
             let line = format!("IN {sessid} {}", message.line().expect("a text line"));
-            (message.to_packed(sessid), line)
+            (message.to_envelope(sessid), line)
         }
         _ => {
-            let (sessid, message) = Message::from_packed(packed).expect("game output");
+            let (sessid, message) = Message::from_envelope(envelope).expect("game output");
             let slices = read::<MsgServer2PortalSlicesArguments>(b).packed_data;
-            assert_eq!(Packer::default().unpack_now(&slices, Message::from_pickle).unwrap(), (sessid, message.clone()));
+            assert_eq!(
+                PackedDataCodec::default().decode_now(&slices, Message::from_pickle).unwrap(),
+                (sessid, message.clone())
+            );
             let names: Vec<&str> = message.commands.iter().map(|c| c.name.as_str()).collect();
-            (message.to_packed(sessid), format!("OUT {sessid} {}", names.join(",")))
+            (message.to_envelope(sessid), format!("OUT {sessid} {}", names.join(",")))
         }
     };
     // Typed, then built again: the very value Evennia pickled (key order,
@@ -120,37 +124,37 @@ fn ids(sessions: &[(u64, amp_evennia::SessionData)]) -> Vec<u64> {
     sessions.iter().map(|(id, _)| *id).collect()
 }
 
-fn describe_portal(admin: &PortalAdmin) -> String {
+fn describe_portal(admin: &AdminFromPortal) -> String {
     let op = admin.operation().expect("a known operation").name();
     match admin {
-        PortalAdmin::Psync(s) => {
+        AdminFromPortal::Psync(s) => {
             format!("{op} {} {:?}", s.server_restart_mode.as_deref().unwrap_or("-"), ids(&s.sessions))
         }
-        PortalAdmin::Pconn { sessid, session } => {
+        AdminFromPortal::Pconn { sessid, session } => {
             assert_eq!(session.sessid(), Some(*sessid));
             format!("{op} {sessid} {}", session.protocol_key().unwrap_or("-"))
         }
-        PortalAdmin::Pconnsync { sessid, session } => {
+        AdminFromPortal::Pconnsync { sessid, session } => {
             assert_eq!(session.screen_width(), Some(78));
             format!("{op} {sessid}")
         }
-        PortalAdmin::Pdisconn { sessid } => format!("{op} {sessid}"),
-        PortalAdmin::Sreload { server_restart_mode }
-        | PortalAdmin::Sreset { server_restart_mode }
-        | PortalAdmin::Sshutd { server_restart_mode } => {
+        AdminFromPortal::Pdisconn { sessid } => format!("{op} {sessid}"),
+        AdminFromPortal::Sreload { server_restart_mode }
+        | AdminFromPortal::Sreset { server_restart_mode }
+        | AdminFromPortal::Sshutd { server_restart_mode } => {
             format!("{op} {}", server_restart_mode.as_deref().unwrap_or("-"))
         }
         other => format!("{op} {other:?}"),
     }
 }
 
-fn describe_server(admin: &ServerAdmin) -> String {
+fn describe_server(admin: &AdminFromServer) -> String {
     let op = admin.operation().expect("a known operation").name();
     match admin {
-        ServerAdmin::Psync { spid, info } => format!("{op} {spid} {}", info.servername().unwrap_or("-")),
-        ServerAdmin::Slogin { sessid, sessiondata } => format!("{op} {sessid} uid={:?}", sessiondata.uid()),
-        ServerAdmin::Sdisconn { sessid, reason } => format!("{op} {sessid} {}", reason.as_deref().unwrap_or("-")),
-        ServerAdmin::Ssync { sessions, clean } => format!("{op} {:?} clean={clean:?}", ids(sessions)),
+        AdminFromServer::Psync { spid, info } => format!("{op} {spid} {}", info.servername().unwrap_or("-")),
+        AdminFromServer::Slogin { sessid, sessiondata } => format!("{op} {sessid} uid={:?}", sessiondata.uid()),
+        AdminFromServer::Sdisconn { sessid, reason } => format!("{op} {sessid} {}", reason.as_deref().unwrap_or("-")),
+        AdminFromServer::Ssync { sessions, clean } => format!("{op} {:?} clean={clean:?}", ids(sessions)),
         _ => op.to_owned(),
     }
 }
@@ -257,7 +261,9 @@ fn third_server_run_after_reload_then_stop() {
 fn session_data_and_texts_read_typed() {
     let incoming = boxes("conn3.p2s.bin");
     let args = read::<AdminPortal2ServerArguments>(&incoming[0]);
-    let PortalAdmin::Psync(sync) = PortalAdmin::from_pickle(&args.packed_data).unwrap() else { panic!("PSYNC first") };
+    let AdminFromPortal::Psync(sync) = AdminFromPortal::from_pickle(&args.packed_data).unwrap() else {
+        panic!("PSYNC first")
+    };
     assert_eq!(sync.portal_start_time, Some(1795755311.3566732));
     let (sessid, session) = &sync.sessions[0];
     assert_eq!(*sessid, 2);
@@ -269,7 +275,7 @@ fn session_data_and_texts_read_typed() {
     let (to, message) = Message::from_pickle(&read::<MsgServer2PortalArguments>(&out[1]).packed_data).unwrap();
     assert_eq!((to, message.text_arg()), (2, Some(" ... Server restarted.")));
     assert_eq!(message.get("text").unwrap().kwargs.to_value().to_string(), "{'options': {}}");
-    let sdisconn = ServerAdmin::from_pickle(&read::<AdminServer2PortalArguments>(&out[7]).packed_data).unwrap();
+    let sdisconn = AdminFromServer::from_pickle(&read::<AdminServer2PortalArguments>(&out[7]).packed_data).unwrap();
     assert_eq!(sdisconn.operation(), Some(Operation::Sdisconn));
     assert_eq!(sdisconn.sessid(), 2);
 }
@@ -310,7 +316,7 @@ fn portal_status_and_the_broken_function_call() {
     assert!(status.portal_running && !status.server_running);
     assert!(status.server_info.is_empty());
 
-    // Evennia 6.1 answers every FunctionCall with this error (see amp_evennia::function_call).
+    // Evennia 6.1 answers every FunctionCall with this error (see amp_evennia::role::function_call).
     let call = &client_boxes("conn2.s2p.bin")[1];
     assert_eq!(call.get("_command").map(|b| &b[..]), Some(&b"FunctionCall"[..]));
     assert_eq!(pickle::decode(call.get("args").unwrap()).unwrap(), Value::Tuple(vec![Value::from(3600)]));

@@ -1,14 +1,14 @@
 //! Evennia's launcher instructions (`MsgLauncher2Portal`, typed by
-//! `amp_evennia::admin::LauncherAdmin`) to a real Evennia 6.1 Portal whose
+//! `amp_evennia::payload::admin::AdminFromLauncher`) to a real Evennia 6.1 Portal whose
 //! Server is the Rust Server role: an unknown operation gets Evennia's error
 //! text, and `evennia stop`'s SSHUTD stops the Server.
 
 use std::time::Duration;
 
-use amp_evennia::admin::{LauncherAdmin, RawLauncher};
-use amp_evennia::commands::{MsgLauncher2Portal, MsgLauncher2PortalError};
-use amp_evennia::pickle::{self, Value};
-use amp_evennia::server::{EvenniaServer, ServerEvent, ShutdownMode};
+use amp_evennia::codec::pickle::{self, Value};
+use amp_evennia::commands::{MsgLauncher2Portal, MsgLauncher2PortalArguments, MsgLauncher2PortalError};
+use amp_evennia::payload::admin::{AdminFromLauncher, RawLauncherAdmin};
+use amp_evennia::role::server::{EvenniaServer, ServerEvent, ShutdownMode};
 use amp_runtime::{CallError, ConnectionConfig, NoResponder};
 use amp_tests::evennia::{EvenniaGame, EvenniaPorts};
 use bytes::Bytes;
@@ -32,10 +32,10 @@ async fn launcher_instructions_reach_the_real_portal() {
     let launcher = amp_runtime::client::connect_tcp(portal.amp_addr(), NoResponder, ConnectionConfig::default())
         .await
         .expect("connect to the Portal's AMP port");
-    let call = |admin: LauncherAdmin| {
+    let call = |admin: AdminFromLauncher| {
         let peer = launcher.peer().clone();
         async move {
-            let args = admin.to_arguments().expect("encodable");
+            let args = MsgLauncher2PortalArguments::try_from(&admin).expect("encodable");
             tokio::time::timeout(STEP, peer.call::<MsgLauncher2Portal>(args)).await.expect("an answer in time")
         }
     };
@@ -43,8 +43,8 @@ async fn launcher_instructions_reach_the_real_portal() {
     // An operation the Portal does not handle: Evennia's text, with the
     // suffix its AMP protocol adds to every error it sends.
     let arguments = Bytes::from(pickle::encode(&Value::Dict(Vec::new())).unwrap());
-    let raw = RawLauncher { operation: Bytes::from_static(b"\x07"), arguments };
-    match call(LauncherAdmin::Other(raw.clone())).await {
+    let raw = RawLauncherAdmin { operation: Bytes::from_static(b"\x07"), arguments };
+    match call(AdminFromLauncher::Other(raw.clone())).await {
         Err(CallError::Declared(MsgLauncher2PortalError::Exception(text))) => {
             assert_eq!(text, format!("{} (error logged on other side)", raw.not_recognized()))
         }
@@ -52,7 +52,7 @@ async fn launcher_instructions_reach_the_real_portal() {
     }
 
     // SSHUTD: the Portal answers, then stops its Server (this one).
-    call(LauncherAdmin::Sshutd).await.expect("SSHUTD answered");
+    call(AdminFromLauncher::Sshutd).await.expect("SSHUTD answered");
     loop {
         match next(&mut events).await {
             ServerEvent::Shutdown { mode } => break assert_eq!(mode, ShutdownMode::Shutdown),

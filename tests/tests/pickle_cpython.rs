@@ -9,7 +9,7 @@
 
 use std::process::Command;
 
-use amp_evennia::pickle::{self, EncodeOptions, ObjectKind, Value};
+use amp_evennia::codec::pickle::{self, EncodeOptions, ObjectKind, Value};
 use amp_tests::{run_checked, Peer};
 use num_bigint::BigInt;
 use proptest::prelude::*;

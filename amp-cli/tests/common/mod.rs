@@ -269,3 +269,59 @@ fn send_signal(pid: u32, signal: &str) {
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("bind")
 }
+
+/// A running `amp proxy`; killed by its pid when dropped.
+pub struct Proxy {
+    running: Running,
+    /// Where it listens (from its first line).
+    pub addr: String,
+    /// Every line read so far, parsed.
+    pub seen: Vec<serde_json::Value>,
+}
+
+impl Proxy {
+    /// Starts `amp proxy ARGS...` and reads its first line,
+    /// `{"listening": ADDR, "to": ...}`.
+    pub fn start(args: &[&str]) -> Proxy {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_amp"));
+        cmd.arg("proxy").args(args);
+        let mut running = Running::start(cmd, "amp proxy", LIMIT);
+        let first: serde_json::Value = serde_json::from_str(&running.line()).expect("a JSON first line");
+        let addr = first["listening"].as_str().expect("{\"listening\": ...}").to_owned();
+        Proxy { running, addr, seen: vec![first] }
+    }
+
+    /// Reads lines until one satisfies `want` and returns it (all are kept
+    /// in [`Proxy::seen`]); panics with the lines so far past [`LIMIT`].
+    pub fn wait_for(&mut self, what: &str, want: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+        let deadline = Instant::now() + LIMIT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = match self.running.lines.recv_timeout(left) {
+                Ok(line) => line,
+                Err(e) => panic!("amp proxy: no line {what} ({e}); lines so far:\n{}", self.dump()),
+            };
+            let value: serde_json::Value =
+                serde_json::from_str(&line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
+            self.seen.push(value.clone());
+            if want(&value) {
+                return value;
+            }
+        }
+    }
+
+    /// The lines seen so far, one a line (for messages).
+    pub fn dump(&self) -> String {
+        self.seen.iter().map(|v| v.to_string()).collect::<Vec<_>>().join("\n")
+    }
+
+    /// Stops it with SIGTERM; the lines it printed after those seen are
+    /// added to [`Proxy::seen`].
+    pub fn stop(mut self) -> (Option<i32>, String, Vec<serde_json::Value>) {
+        let seen = std::mem::take(&mut self.seen);
+        let Stopped { code, rest, stderr } = self.running.stop_with("-TERM");
+        let mut all = seen;
+        all.extend(rest.iter().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"))));
+        (code, stderr, all)
+    }
+}

@@ -10,7 +10,7 @@
 
 use std::time::Duration;
 
-use amp_evennia::admin::PortalAdmin;
+use amp_evennia::payload::admin::AdminFromPortal;
 use tokio::time::Instant;
 
 use super::{lock, Portal, PortalEvent};
@@ -56,7 +56,7 @@ fn admit_one(portal: &Portal) {
         let peer = state.server_peer();
         let Some(entry) = state.sessions.get_mut(&sessid) else { return };
         entry.admitted = true;
-        (sessid, PortalAdmin::Pconn { sessid, session: entry.data.clone() }, peer)
+        (sessid, AdminFromPortal::Pconn { sessid, session: entry.data.clone() }, peer)
     };
     // Without a Server, the session reaches the next one in its PSYNC.
     if let Some(peer) = peer {

@@ -7,8 +7,8 @@ amp_runtime::amp_protocol! {
     /// FunctionCall.
     pub PortalAmp:
         amp_evennia::commands::MsgLauncher2Portal,
-        amp_evennia::wire::MsgServer2PortalSlices as msg_server2_portal,
-        amp_evennia::wire::AdminServer2PortalSlices as admin_server2_portal,
+        amp_evennia::commands::slices::MsgServer2PortalSlices as msg_server2_portal,
+        amp_evennia::commands::slices::AdminServer2PortalSlices as admin_server2_portal,
         amp_evennia::commands::MsgStatus,
         amp_evennia::commands::FunctionCall
 }

@@ -1,16 +1,16 @@
 //! The Portal's answers on its AMP port.
 
-use amp_evennia::admin::{LauncherAdmin, ServerAdmin};
+use amp_evennia::commands::slices::{
+    AdminServer2PortalSlicesArguments, AdminServer2PortalSlicesError, AdminServer2PortalSlicesResponse,
+    MsgServer2PortalSlicesArguments, MsgServer2PortalSlicesError, MsgServer2PortalSlicesResponse,
+};
 use amp_evennia::commands::{
     FunctionCallArguments, FunctionCallError, FunctionCallResponse, MsgLauncher2PortalArguments,
     MsgLauncher2PortalError, MsgLauncher2PortalResponse, MsgStatusArguments, MsgStatusError, MsgStatusResponse,
 };
-use amp_evennia::exception::evennia_description;
-use amp_evennia::message::Message;
-use amp_evennia::wire::{
-    AdminServer2PortalSlicesArguments, AdminServer2PortalSlicesError, AdminServer2PortalSlicesResponse,
-    MsgServer2PortalSlicesArguments, MsgServer2PortalSlicesError, MsgServer2PortalSlicesResponse,
-};
+use amp_evennia::payload::admin::{AdminFromLauncher, AdminFromServer};
+use amp_evennia::payload::message::Message;
+use amp_evennia::role::exception::evennia_description;
 use amp_runtime::Context;
 use bytes::Bytes;
 
@@ -28,7 +28,7 @@ impl PortalAmpHandler for Handler {
         args: MsgLauncher2PortalArguments,
     ) -> Result<MsgLauncher2PortalResponse, MsgLauncher2PortalError> {
         let exception = |text: String| MsgLauncher2PortalError::Exception(evennia_description(text));
-        let op = LauncherAdmin::from_arguments(&args).map_err(|e| exception(e.to_string()))?;
+        let op = AdminFromLauncher::try_from(&args).map_err(|e| exception(e.to_string()))?;
         self.portal.launcher_operation(cx.peer(), op).map_err(exception)?;
         Ok(MsgLauncher2PortalResponse {})
     }
@@ -42,9 +42,9 @@ impl PortalAmpHandler for Handler {
         let slices = args.packed_data;
         // Large output is decoded off the executor; small inline, in order.
         let decoded = if packer.is_heavy(&slices) {
-            packer.unpack(slices, Message::from_pickle).await
+            packer.decode(slices, Message::from_pickle).await
         } else {
-            packer.unpack_now(&slices, Message::from_pickle)
+            packer.decode_now(&slices, Message::from_pickle)
         };
         match decoded {
             Ok((sessid, message)) => self.portal.server_output(sessid, message),
@@ -64,7 +64,7 @@ impl PortalAmpHandler for Handler {
             .portal
             .shared
             .packer
-            .unpack_now(&args.packed_data, ServerAdmin::from_pickle)
+            .decode_now(&args.packed_data, AdminFromServer::from_pickle)
             .map_err(|e| exception(e.to_string()))?;
         self.portal.server_admin(cx.peer(), admin).await.map_err(exception)?;
         Ok(AdminServer2PortalSlicesResponse {})

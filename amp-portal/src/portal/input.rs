@@ -3,8 +3,8 @@
 
 use std::time::Instant;
 
-use amp_evennia::message::Message;
-use amp_evennia::pickle::Value;
+use amp_evennia::codec::pickle::Value;
+use amp_evennia::payload::message::Message;
 use amp_evennia::Kwargs;
 
 use super::server::Upstream;
@@ -93,7 +93,7 @@ impl SessionHandle {
             self.set_flags(&flags);
         }
         let echo = if local_echo { cleaned.kwargs.get("text").cloned() } else { None };
-        let packed = amp_evennia::payload::Packed::new(self.sessid, cleaned.kwargs);
+        let packed = amp_evennia::payload::Envelope::new(self.sessid, cleaned.kwargs);
         self.portal.call_server(&peer, Upstream::Msg, packed);
         if let Some(text) = echo {
             if let Ok(message) = Message::from_kwargs(Kwargs::new().with("text", text)) {

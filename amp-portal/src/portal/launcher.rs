@@ -11,10 +11,10 @@
 
 use std::time::Duration;
 
-use amp_evennia::admin::{LauncherAdmin, PortalAdmin};
+use amp_evennia::codec::pickle::Value;
 use amp_evennia::commands::{MsgStatus, MsgStatusArguments};
-use amp_evennia::pickle::Value;
-use amp_evennia::status::PortalStatus;
+use amp_evennia::payload::admin::{AdminFromLauncher, AdminFromPortal};
+use amp_evennia::payload::status::PortalStatus;
 use amp_evennia::Kwargs;
 use amp_runtime::Peer;
 use bytes::Bytes;
@@ -75,7 +75,7 @@ impl Portal {
     }
 
     /// MsgLauncher2Portal: the connection becomes the launcher's.
-    pub(crate) fn launcher_operation(&self, peer: &Peer, op: LauncherAdmin) -> Result<(), String> {
+    pub(crate) fn launcher_operation(&self, peer: &Peer, op: AdminFromLauncher) -> Result<(), String> {
         let server_connected = {
             let mut state = lock(&self.shared.state);
             state.launcher = Some(peer.clone());
@@ -83,32 +83,34 @@ impl Portal {
         };
         tracing::info!(operation = ?op.operation(), server_connected, "launcher operation");
         match op {
-            LauncherAdmin::Sstart { server_cmd } => {
+            AdminFromLauncher::Sstart { server_cmd } => {
                 if !server_connected {
                     lock(&self.shared.state).status_on_connect = true;
                     self.start_server(&server_cmd);
                 }
             }
-            LauncherAdmin::Sreload { server_cmd } | LauncherAdmin::Sreset { server_cmd } if !server_connected => {
+            AdminFromLauncher::Sreload { server_cmd } | AdminFromLauncher::Sreset { server_cmd }
+                if !server_connected =>
+            {
                 lock(&self.shared.state).status_on_connect = true;
                 let cmd = server_cmd.unwrap_or_else(|| lock(&self.shared.state).twistd_cmd.clone());
                 self.start_server(&cmd);
             }
-            LauncherAdmin::Sreload { .. } => {
+            AdminFromLauncher::Sreload { .. } => {
                 self.after_server_disconnect(AfterDisconnect::StatusToLauncher);
                 self.stop_server("reload");
             }
-            LauncherAdmin::Sreset { .. } => {
+            AdminFromLauncher::Sreset { .. } => {
                 self.after_server_disconnect(AfterDisconnect::StatusToLauncher);
                 self.stop_server("reset");
             }
-            LauncherAdmin::Sshutd => {
+            AdminFromLauncher::Sshutd => {
                 if server_connected {
                     self.after_server_disconnect(AfterDisconnect::StatusToLauncher);
                     self.stop_server("shutdown");
                 }
             }
-            LauncherAdmin::Pshutd => {
+            AdminFromLauncher::Pshutd => {
                 if server_connected {
                     self.after_server_disconnect(AfterDisconnect::StopPortal);
                 } else {
@@ -116,7 +118,7 @@ impl Portal {
                     tokio::spawn(async move { shutdown(&portal, false, StopReason::Pshutd).await });
                 }
             }
-            LauncherAdmin::Other(raw) => {
+            AdminFromLauncher::Other(raw) => {
                 tracing::error!("Operation {} not recognized", String::from_utf8_lossy(&raw.operation));
                 return Err(raw.not_recognized());
             }
@@ -155,12 +157,12 @@ pub(crate) async fn shutdown(portal: &Portal, stop_server: bool, reason: StopRea
     tracing::info!(?reason, "Portal shutting down");
     let server = lock(&portal.shared.state).server_peer();
     if let Some(peer) = &server {
-        let packed = PortalAdmin::Pdisconnall.to_packed();
+        let packed = AdminFromPortal::Pdisconnall.to_envelope();
         let pickle = packed.to_pickle().ok();
-        let slices = pickle.and_then(|p| portal.shared.packer.codec.compress_slices(&p).ok());
+        let slices = pickle.and_then(|p| portal.shared.packer.compression.compress_slices(&p).ok());
         if let Some(packed_data) = slices {
-            let args = amp_evennia::wire::AdminPortal2ServerSlicesArguments { packed_data };
-            let call = peer.call::<amp_evennia::wire::AdminPortal2ServerSlices>(args);
+            let args = amp_evennia::commands::slices::AdminPortal2ServerSlicesArguments { packed_data };
+            let call = peer.call::<amp_evennia::commands::slices::AdminPortal2ServerSlices>(args);
             let _ = tokio::time::timeout(STOP_GRACE, call).await;
         }
     }

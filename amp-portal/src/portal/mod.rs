@@ -46,8 +46,8 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use amp_evennia::function_call::FunctionRegistry;
-use amp_evennia::wire::Packer;
+use amp_evennia::role::function_call::FunctionRegistry;
+use amp_evennia::PackedDataCodec;
 use amp_runtime::server::{Server, ServerHandle};
 use amp_runtime::ConnectionConfig;
 use tokio::sync::{broadcast, watch, Notify};
@@ -120,7 +120,7 @@ impl std::fmt::Debug for Portal {
 pub(crate) struct Shared {
     pub(crate) settings: Arc<Settings>,
     pub(crate) state: Mutex<State>,
-    pub(crate) packer: Packer,
+    pub(crate) packer: PackedDataCodec,
     pub(crate) start_time: f64,
     pub(crate) functions: FunctionRegistry,
     pub(crate) process: ServerProcess,
@@ -196,7 +196,7 @@ impl PortalBuilder {
         let (stop, _) = watch::channel(None);
         let shared = Arc::new(Shared {
             state: Mutex::new(State::new(twistd_cmd)),
-            packer: Packer::default(),
+            packer: PackedDataCodec::default(),
             start_time: unix_now(),
             functions: self.functions,
             process,
@@ -210,7 +210,7 @@ impl PortalBuilder {
         });
         let portal = Portal { shared };
         // Evennia's Portal answers a non-AMP first byte with its HTTP text.
-        let config = ConnectionConfig::default().with_non_amp_reply(amp_runtime::server::EVENNIA_HTTP_REPLY);
+        let config = ConnectionConfig::default().with_non_amp_reply(amp_evennia::role::portal::EVENNIA_HTTP_REPLY);
         let dispatcher = commands::PortalAmpDispatcher::new(handler::Handler { portal: portal.clone() });
         let amp = Server::builder().config(config).bind_tcp(addr, dispatcher).await?;
         *lock(&portal.shared.amp) = Some(amp);

@@ -2,15 +2,15 @@
 //! with the Server's admin operations and output (`amp_server.py`'s
 //! `portal_receive_adminserver2portal` and `portal_receive_server2portal`).
 
-use amp_evennia::admin::{PortalAdmin, PortalSync, ServerAdmin, ServerInfo};
-use amp_evennia::message::Message;
-use amp_evennia::payload::{Packed, SessId};
-use amp_evennia::session::SessionData;
-use amp_evennia::start_now::start_now;
-use amp_evennia::wire::{
+use amp_evennia::commands::slices::{
     AdminPortal2ServerSlices, AdminPortal2ServerSlicesArguments, MsgPortal2ServerSlices,
     MsgPortal2ServerSlicesArguments,
 };
+use amp_evennia::payload::admin::{AdminFromPortal, AdminFromServer, PortalSync, ServerInfo};
+use amp_evennia::payload::message::Message;
+use amp_evennia::payload::session::SessionData;
+use amp_evennia::payload::{Envelope, SessId};
+use amp_evennia::role::start_now::start_now;
 use amp_evennia::Kwargs;
 use amp_runtime::Peer;
 
@@ -30,7 +30,7 @@ impl Portal {
     /// Sends `packed` to `peer` now, in the order of these calls; the answer
     /// is awaited on a task and a failure logged (Evennia's `callRemote`
     /// with an errback). Small payloads only: pickled and compressed inline.
-    pub(crate) fn call_server(&self, peer: &Peer, kind: Upstream, packed: Packed) {
+    pub(crate) fn call_server(&self, peer: &Peer, kind: Upstream, packed: Envelope) {
         let what = match kind {
             Upstream::Admin => "AdminPortal2Server",
             Upstream::Msg => "MsgPortal2Server",
@@ -39,7 +39,7 @@ impl Portal {
             Ok(p) => p,
             Err(e) => return tracing::error!(error = %e, "cannot pickle {what}"),
         };
-        let packed_data = match self.shared.packer.codec.compress_slices(&pickle) {
+        let packed_data = match self.shared.packer.compression.compress_slices(&pickle) {
             Ok(s) => s,
             Err(e) => return tracing::error!(error = %e, "cannot compress {what}"),
         };
@@ -66,12 +66,12 @@ impl Portal {
     }
 
     /// An admin operation to `peer`.
-    pub(crate) fn admin_to(&self, peer: &Peer, admin: PortalAdmin) {
-        self.call_server(peer, Upstream::Admin, admin.to_packed());
+    pub(crate) fn admin_to(&self, peer: &Peer, admin: AdminFromPortal) {
+        self.call_server(peer, Upstream::Admin, admin.to_envelope());
     }
 
     /// An admin operation to the Server, if one is connected.
-    pub(crate) fn admin_to_server(&self, admin: PortalAdmin) -> bool {
+    pub(crate) fn admin_to_server(&self, admin: AdminFromPortal) -> bool {
         let peer = lock(&self.shared.state).server_peer();
         match peer {
             Some(peer) => {
@@ -87,9 +87,9 @@ impl Portal {
     pub(crate) fn stop_server(&self, mode: &str) {
         let server_restart_mode = Some(mode.to_owned());
         let admin = match mode {
-            "reload" => PortalAdmin::Sreload { server_restart_mode },
-            "reset" => PortalAdmin::Sreset { server_restart_mode },
-            _ => PortalAdmin::Sshutd { server_restart_mode },
+            "reload" => AdminFromPortal::Sreload { server_restart_mode },
+            "reset" => AdminFromPortal::Sreset { server_restart_mode },
+            _ => AdminFromPortal::Sshutd { server_restart_mode },
         };
         self.admin_to_server(admin);
         lock(&self.shared.state).restart_mode = Some(mode.to_owned());
@@ -104,10 +104,10 @@ impl Portal {
 
     /// The Server's admin operation. `Err` is the text of the `EXCEPTION`
     /// answer.
-    pub(crate) async fn server_admin(&self, peer: &Peer, admin: ServerAdmin) -> Result<(), String> {
+    pub(crate) async fn server_admin(&self, peer: &Peer, admin: AdminFromServer) -> Result<(), String> {
         match admin {
-            ServerAdmin::Psync { spid, info } => self.server_psync(peer, spid, info).await,
-            ServerAdmin::Slogin { sessid, sessiondata } => {
+            AdminFromServer::Psync { spid, info } => self.server_psync(peer, spid, info).await,
+            AdminFromServer::Slogin { sessid, sessiondata } => {
                 let flags = {
                     let mut state = lock(&self.shared.state);
                     state.sessions.get_mut(&sessid).map(|entry| {
@@ -122,26 +122,26 @@ impl Portal {
                     self.deliver(sessid, &tx, ToSession::LoggedIn);
                 }
             }
-            ServerAdmin::Sdisconn { sessid, reason } => self.server_disconnect(sessid, reason),
-            ServerAdmin::Sdisconnall { reason } => {
+            AdminFromServer::Sdisconn { sessid, reason } => self.server_disconnect(sessid, reason),
+            AdminFromServer::Sdisconnall { reason } => {
                 let all: Vec<SessId> = lock(&self.shared.state).sessions.keys().copied().collect();
                 for sessid in all {
                     self.server_disconnect(sessid, reason.clone());
                 }
             }
-            ServerAdmin::Ssync { sessions, clean } => self.server_session_sync(sessions, clean.unwrap_or(true)),
-            ServerAdmin::Sreload | ServerAdmin::Sreset => {
-                let mode = if matches!(admin, ServerAdmin::Sreload) { "reload" } else { "reset" };
+            AdminFromServer::Ssync { sessions, clean } => self.server_session_sync(sessions, clean.unwrap_or(true)),
+            AdminFromServer::Sreload | AdminFromServer::Sreset => {
+                let mode = if matches!(admin, AdminFromServer::Sreload) { "reload" } else { "reset" };
                 tracing::info!("the Server asks to {mode}: it will be started again once it disconnects");
                 self.after_server_disconnect(AfterDisconnect::StartServer);
                 self.stop_server(mode);
             }
-            ServerAdmin::Sshutd => self.stop_server("shutdown"),
-            ServerAdmin::Pshutd => {
+            AdminFromServer::Sshutd => self.stop_server("shutdown"),
+            AdminFromServer::Pshutd => {
                 self.after_server_disconnect(AfterDisconnect::StopPortal);
                 self.stop_server("shutdown");
             }
-            ServerAdmin::Sconn { protocol_path, .. } => {
+            AdminFromServer::Sconn { protocol_path, .. } => {
                 tracing::error!(
                     protocol = %protocol_path,
                     "SCONN refused: the Server asked the Portal to start a bot protocol ({protocol_path}); \
@@ -149,10 +149,10 @@ impl Portal {
                 );
                 return Err(format!("amp-portal cannot start the Python protocol {protocol_path}"));
             }
-            ServerAdmin::Pstatus => {
-                return Err(format!("operation {} not recognized.", amp_evennia::ops::Operation::Pstatus.as_str()))
+            AdminFromServer::Pstatus => {
+                return Err(format!("operation {} not recognized.", amp_evennia::Operation::Pstatus.as_str()))
             }
-            ServerAdmin::Other(raw) => return Err(raw.not_recognized()),
+            AdminFromServer::Other(raw) => return Err(raw.not_recognized()),
         }
         Ok(())
     }
@@ -175,7 +175,7 @@ impl Portal {
             (sync, std::mem::take(&mut state.status_on_connect))
         };
         tracing::info!(spid, sessions = sync.sessions.len(), "Server connected (PSYNC)");
-        self.admin_to(peer, PortalAdmin::Psync(sync));
+        self.admin_to(peer, AdminFromPortal::Psync(sync));
         self.emit(PortalEvent::ServerConnected { spid: Some(spid) });
         self.watch_server(peer.clone());
         if notify_launcher {
@@ -238,7 +238,7 @@ impl Portal {
         self.emit(PortalEvent::SessionClosed { sessid });
         self.deliver(sessid, &entry.tx, ToSession::Disconnect(reason));
         if entry.admitted {
-            self.admin_to_server(PortalAdmin::Pdisconn { sessid });
+            self.admin_to_server(AdminFromPortal::Pdisconn { sessid });
         }
     }
 
@@ -301,7 +301,7 @@ impl Portal {
                     entry.kill.notify_one();
                     self.emit(PortalEvent::SessionClosed { sessid });
                     if entry.admitted {
-                        self.admin_to_server(PortalAdmin::Pdisconn { sessid });
+                        self.admin_to_server(AdminFromPortal::Pdisconn { sessid });
                     }
                 }
             }
@@ -312,7 +312,7 @@ impl Portal {
 /// The `protocol_flags` of a session update, if it has a dict of them.
 fn flags_of(data: &SessionData) -> Option<Kwargs> {
     match data.protocol_flags() {
-        Some(value @ amp_evennia::pickle::Value::Dict(_)) => {
+        Some(value @ amp_evennia::codec::pickle::Value::Dict(_)) => {
             let pairs = value.as_dict()?;
             let mut flags = Kwargs::new();
             for (k, v) in pairs {

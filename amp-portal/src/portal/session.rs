@@ -3,11 +3,11 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use amp_evennia::admin::PortalAdmin;
-use amp_evennia::message::Message;
+use amp_evennia::codec::pickle::Value;
+use amp_evennia::payload::admin::AdminFromPortal;
+use amp_evennia::payload::message::Message;
+use amp_evennia::payload::session::SessionData;
 use amp_evennia::payload::SessId;
-use amp_evennia::pickle::Value;
-use amp_evennia::session::SessionData;
 use amp_evennia::Kwargs;
 use tokio::sync::{mpsc, Notify};
 
@@ -162,7 +162,7 @@ impl SessionHandle {
             }
             (peer, SessionData::from(subset))
         };
-        let admin = PortalAdmin::Pconnsync { sessid: self.sessid, session };
+        let admin = AdminFromPortal::Pconnsync { sessid: self.sessid, session };
         self.portal.admin_to(&peer, admin);
     }
 
@@ -199,7 +199,7 @@ impl Portal {
         self.emit(PortalEvent::SessionClosed { sessid });
         if entry.admitted {
             if let Some(peer) = peer {
-                self.admin_to(&peer, PortalAdmin::Pdisconn { sessid });
+                self.admin_to(&peer, AdminFromPortal::Pdisconn { sessid });
             }
         }
     }

@@ -3,9 +3,9 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
-use amp_evennia::admin::SessionMap;
+use amp_evennia::payload::admin::SessionMap;
+use amp_evennia::payload::session::SessionData;
 use amp_evennia::payload::SessId;
-use amp_evennia::session::SessionData;
 use amp_evennia::Kwargs;
 use amp_runtime::Peer;
 use tokio::sync::{mpsc, Notify};

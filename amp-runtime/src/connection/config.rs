@@ -49,8 +49,8 @@ pub struct ConnectionConfig {
     pub nodelay: bool,
     /// Sent, before closing, to a peer whose very first byte is not NUL
     /// (an AMP box always starts with one). Only the connection's first byte
-    /// is checked. [`EVENNIA_HTTP_REPLY`](crate::server::EVENNIA_HTTP_REPLY)
-    /// is Evennia's text. `None`: such a peer just fails the framing check.
+    /// is checked (Evennia's Portal sends an HTTP page: amp-evennia's
+    /// `EVENNIA_HTTP_REPLY`). `None`: such a peer just fails the framing check.
     pub non_amp_reply: Option<Bytes>,
     /// The TLS side this connection takes when the peer sends `StartTLS`.
     /// `None` answers it with the error `TLS_ERROR` / `TLS not available`, as

@@ -7,9 +7,10 @@
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
-//! use amp_runtime::server::{Server, EVENNIA_HTTP_REPLY};
+//! use amp_runtime::server::Server;
 //! use amp_runtime::{ConnectionConfig, Router};
-//! let config = ConnectionConfig::default().with_non_amp_reply(EVENNIA_HTTP_REPLY);
+//! // A peer whose first byte is not NUL (not AMP) gets this text, then is closed.
+//! let config = ConnectionConfig::default().with_non_amp_reply(&b"this port speaks AMP\n"[..]);
 //! let server = Server::builder().config(config).bind_tcp("127.0.0.1:0", Router::new()).await?;
 //! println!("listening on {}", server.local_addr());
 //! server.shutdown(std::time::Duration::from_secs(5)).await;
@@ -17,10 +18,8 @@
 //! ```
 
 mod handle;
-mod non_amp;
 
 pub use handle::{ConnectionInfo, ListenAddr, ServerHandle};
-pub use non_amp::EVENNIA_HTTP_REPLY;
 
 use std::future::Future;
 use std::io;

@@ -29,13 +29,14 @@
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use amp_evennia::compressed::CompressedCodec;
-use amp_evennia::pickle;
-use amp_evennia::wire::{
-    offload, MsgPortal2ServerSlices, MsgPortal2ServerSlicesArguments, MsgPortal2ServerSlicesError,
-    MsgPortal2ServerSlicesResponse, Packer,
+use amp_evennia::codec::compressed::CompressedCodec;
+use amp_evennia::codec::pickle;
+use amp_evennia::commands::packed_data::{offload, PackedDataCodec};
+use amp_evennia::commands::slices::{
+    MsgPortal2ServerSlices, MsgPortal2ServerSlicesArguments, MsgPortal2ServerSlicesError,
+    MsgPortal2ServerSlicesResponse,
 };
-use amp_evennia::Packed;
+use amp_evennia::Envelope;
 use amp_runtime::{amp_protocol, ConnectionConfig, Context, Server};
 use tokio::io::AsyncReadExt;
 
@@ -68,7 +69,7 @@ impl std::str::FromStr for Mode {
 }
 
 struct Handler {
-    packer: Packer,
+    codec: PackedDataCodec,
     mode: Mode,
 }
 
@@ -80,8 +81,8 @@ impl BenchHandler for Handler {
     ) -> Result<MsgPortal2ServerSlicesResponse, MsgPortal2ServerSlicesError> {
         // As Evennia's Server: decompress, unpickle (MODE pickled), answer {}.
         let outcome = match self.mode {
-            Mode::Compressed => self.packer.decompress(args.packed_data).await.map(drop),
-            Mode::Pickled => self.packer.unpack(args.packed_data, Packed::from_pickle).await.map(drop),
+            Mode::Compressed => self.codec.decompress(args.packed_data).await.map(drop),
+            Mode::Pickled => self.codec.decode(args.packed_data, Envelope::from_pickle).await.map(drop),
         };
         outcome
             .map(|()| MsgPortal2ServerSlicesResponse {})
@@ -90,7 +91,7 @@ impl BenchHandler for Handler {
 }
 
 async fn serve(mode: Mode) -> Result<(), Error> {
-    let handler = Handler { packer: Packer::default(), mode };
+    let handler = Handler { codec: PackedDataCodec::default(), mode };
     let server = Server::bind_local(0, BenchDispatcher::new(handler), ConnectionConfig::default()).await?;
     let port = server.tcp_addr().ok_or("no TCP address")?.port();
     println!("{port}");
@@ -104,8 +105,8 @@ async fn serve(mode: Mode) -> Result<(), Error> {
 async fn client(port: u16, file: &str, seconds: f64, mode: Mode) -> Result<(), Error> {
     let bytes = std::fs::read(file)?;
     let raw = bytes::Bytes::from(bytes.clone());
-    let value = Packed::from_pickle(&bytes)?;
-    let packer = Packer::default();
+    let value = Envelope::from_pickle(&bytes)?;
+    let codec = PackedDataCodec::default();
     let conn =
         amp_runtime::client::connect_tcp(("127.0.0.1", port), amp_runtime::NoResponder, ConnectionConfig::default())
             .await?;
@@ -118,9 +119,9 @@ async fn client(port: u16, file: &str, seconds: f64, mode: Mode) -> Result<(), E
             // (Pickle and) compress, off the executor and on every core, then call.
             let t = Instant::now();
             let slices = match mode {
-                Mode::Compressed => packer.compress(raw).await?,
+                Mode::Compressed => codec.compress(raw).await?,
                 Mode::Pickled => {
-                    let codec = packer.codec;
+                    let codec = codec.compression;
                     offload(true, move || -> Result<_, Error> {
                         Ok(codec.compress_slices_parallel(&pickle::encode(&value)?)?)
                     })
@@ -176,7 +177,7 @@ fn time<T>(mut f: impl FnMut() -> T) -> f64 {
 
 fn local(file: &str) -> Result<(), Error> {
     let bytes = std::fs::read(file)?;
-    let value = Packed::from_pickle(&bytes)?.into_value();
+    let value = Envelope::from_pickle(&bytes)?.into_value();
     let codec = CompressedCodec::DEFAULT;
     let slices = codec.compress_slices_parallel(&bytes)?;
     let report = serde_json::json!({

@@ -858,3 +858,118 @@ fn evennia_and_ours_agree_on_every_scenario() {
         failures.join("\n\n")
     );
 }
+
+fn oob_corpus() -> Vec<(String, Vec<Value>, Vec<(Value, Value)>)> {
+    let names = [
+        "ping",
+        "text",
+        "char_vitals",
+        "HP_max",
+        "client_options",
+        "get_inputfuncs",
+        "get_value",
+        "repeat",
+        "monitor",
+        "Core",
+        "already.Dotted",
+        "ABC",
+        "Abc",
+        "aBC",
+        "a_b_c",
+        "__",
+        "_x",
+        "x_",
+        "\u{1c6}_\u{1c5}",
+        "\u{3c3}\u{3a3}",
+        "\u{3a3}\u{391}\u{3a3}_\u{39f}\u{394}\u{39f}\u{3a3}",
+        "stra\u{df}e",
+        "\u{130}x",
+        "\u{fb00}_x",
+        "Hello World",
+        "title Case",
+        "1abc",
+        "",
+        "\u{e9}_\u{c9}",
+        "\u{212a}_k",
+        "a\nb",
+        "msdp_list",
+    ];
+    let big = Value::from_bigint(format!("1{}", "0".repeat(4300)).parse().expect("digits"));
+    let arg_sets: Vec<Vec<Value>> = vec![
+        vec![],
+        vec![Value::Int(1)],
+        vec![Value::Int(1), Value::Int(2)],
+        vec![Value::List(vec![Value::Int(1), Value::Int(2)])],
+        vec![s("it's \"quoted\" \u{e9}\n\t\u{7f}")],
+        vec![
+            Value::None,
+            Value::Bool(true),
+            Value::Float(1.5),
+            Value::Float(-0.0),
+            Value::Float(f64::NAN),
+            Value::Float(f64::INFINITY),
+        ],
+        vec![Value::Dict(vec![
+            (s("a"), Value::Int(1)),
+            (Value::Int(2), Value::Float(0.1)),
+            (Value::None, Value::Bool(false)),
+        ])],
+        vec![Value::Tuple(vec![Value::Int(1), s("x")]), Value::Tuple(vec![Value::Int(1)])],
+        vec![Value::Bytes(b"x'y".to_vec())],
+        vec![Value::Set(vec![Value::Int(3)])],
+        vec![big.clone()],
+        vec![Value::from_bigint("123456789012345678901234567890".parse().expect("digits"))],
+        vec![Value::Float(1e16), Value::Float(1e-5), Value::Float(123.456)],
+        vec![Value::Dict(vec![(Value::Tuple(vec![]), Value::Int(1))])],
+    ];
+    let kwarg_sets: Vec<Vec<(Value, Value)>> = vec![
+        vec![],
+        kw(&[("k", Value::Int(1))]),
+        kw(&[("k", s("v")), ("options", Value::Dict(vec![(s("raw"), Value::Bool(true))]))]),
+        kw(&[("\u{e9}", Value::List(vec![Value::Int(1)])), ("n", Value::None)]),
+        kw(&[("b", Value::Bytes(b"z".to_vec()))]),
+        kw(&[("big", big)]),
+    ];
+    let mut out = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        out.push((name.to_string(), vec![], vec![]));
+        out.push((name.to_string(), arg_sets[i % arg_sets.len()].clone(), kwarg_sets[i % kwarg_sets.len()].clone()));
+    }
+    for args in &arg_sets {
+        for kwargs in &kwarg_sets {
+            out.push(("char_vitals".into(), args.clone(), kwargs.clone()));
+        }
+    }
+    out
+}
+
+#[test]
+fn evennia_and_ours_encode_oob_alike() {
+    use amp_portal::telnet::{gmcp, msdp};
+    let corpus = oob_corpus();
+    let oracle = evennia(&[], &corpus);
+    let mut errors = 0;
+    for ((cmd, args, kwargs), py) in corpus.iter().zip(&oracle.oob) {
+        let named: Vec<(&str, &Value)> = kwargs
+            .iter()
+            .filter(|(k, _)| k.as_str() != Some("options"))
+            .map(|(k, v)| (k.as_str().expect("str key"), v))
+            .collect();
+        let what = format!("{cmd:?} {args:?} {kwargs:?}");
+        match (&py.msdp, msdp::encode(cmd, args, &named)) {
+            (Ok(p), Ok(r)) => assert_eq!(String::from_utf8_lossy(&r), String::from_utf8_lossy(p), "MSDP of {what}"),
+            (Err(e), Err(_)) if e == "ValueError" => errors += 1,
+            (p, r) => panic!("MSDP of {what}: Evennia {p:?}, ours {r:?}"),
+        }
+        match (&py.gmcp, gmcp::encode(cmd, args, &named)) {
+            (Ok(p), Ok(r)) => assert_eq!(r, String::from_utf8_lossy(p), "GMCP of {what}"),
+            (Err(e), Err(r)) => {
+                let ours = telnet_support::python_exception(&amp_portal::telnet::OobError::Gmcp(r));
+                assert_eq!(e, ours, "GMCP error of {what}");
+                errors += 1;
+            }
+            (p, r) => panic!("GMCP of {what}: Evennia {p:?}, ours {r:?}"),
+        }
+    }
+    eprintln!("{} OOB messages encoded as Evennia ({errors} errors alike)", corpus.len());
+}

@@ -173,11 +173,11 @@ pub fn unhex(text: &str) -> Vec<u8> {
     (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("hex")).collect()
 }
 
-fn pickled(value: &Value) -> String {
+pub fn pickled(value: &Value) -> String {
     hex(&pickle::encode(value).expect("pickle a test value"))
 }
 
-fn unpickle(text: &str) -> Value {
+pub fn unpickle(text: &str) -> Value {
     let options = DecodeOptions::with_limits(PickleLimits { max_depth: 100_000, ..PickleLimits::default() });
     pickle::decode_with(&unhex(text), &options).unwrap_or_else(|e| panic!("Evennia's pickle does not decode: {e}"))
 }
@@ -254,7 +254,7 @@ pub struct Oracle {
     pub oob: Vec<OobEncoded>,
 }
 
-fn workspace_root() -> PathBuf {
+pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("amp-portal has a parent").to_path_buf()
 }
 
@@ -270,19 +270,13 @@ pub fn evennia_python() -> PathBuf {
     python
 }
 
-/// Runs Evennia's telnet protocol on `scenarios`, and its OOB encoders on `oob`.
-pub fn evennia(scenarios: &[Scenario], oob: &[(String, Vec<Value>, Vec<(Value, Value)>)]) -> Oracle {
+/// Runs `amp-portal/tests/python/<script>` with Evennia's python on one JSON
+/// request and returns its JSON reply; panics with its stderr if it fails.
+pub fn python_json(script: &str, request: &Json) -> Json {
     use std::io::Write;
-    let request = json!({
-        "scenarios": scenarios.iter().map(|s| json!({
-            "settings": settings_json(&s.settings),
-            "steps": s.steps.iter().map(step_json).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-        "oob_corpus": oob.iter().map(|(c, a, k)| pickled(&oob_value(c, a, k))).collect::<Vec<_>>(),
-    });
-    let script = workspace_root().join("amp-portal/tests/python/telnet_oracle.py");
+    let path = workspace_root().join("amp-portal/tests/python").join(script);
     let mut child = Command::new(evennia_python())
-        .arg(&script)
+        .arg(&path)
         .env("DJANGO_SETTINGS_MODULE", "evennia.settings_default")
         .env("PYTHONDONTWRITEBYTECODE", "1")
         .current_dir(workspace_root())
@@ -290,19 +284,31 @@ pub fn evennia(scenarios: &[Scenario], oob: &[(String, Vec<Value>, Vec<(Value, V
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("start Evennia's python");
+        .unwrap_or_else(|e| panic!("cannot start Evennia's python for {script}: {e}"));
     let mut stdin = child.stdin.take().expect("piped stdin");
-    let input = serde_json::to_vec(&request).expect("request JSON");
+    let input = serde_json::to_vec(request).expect("request JSON");
     let writer = std::thread::spawn(move || stdin.write_all(&input));
     let out = child.wait_with_output().expect("wait for Evennia's python");
     writer.join().expect("stdin writer").expect("write to Evennia's python");
     assert!(
         out.status.success(),
-        "telnet_oracle.py failed ({}), Evennia must import:\n{}",
+        "{script} failed ({}); it needs Evennia 6.1 importable:\n{}",
         out.status,
         String::from_utf8_lossy(&out.stderr)
     );
-    let reply: Json = serde_json::from_slice(&out.stdout).expect("telnet_oracle.py's JSON");
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{script}'s reply is not JSON: {e}"))
+}
+
+/// Runs Evennia's telnet protocol on `scenarios`, and its OOB encoders on `oob`.
+pub fn evennia(scenarios: &[Scenario], oob: &[(String, Vec<Value>, Vec<(Value, Value)>)]) -> Oracle {
+    let request = json!({
+        "scenarios": scenarios.iter().map(|s| json!({
+            "settings": settings_json(&s.settings),
+            "steps": s.steps.iter().map(step_json).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "oob_corpus": oob.iter().map(|(c, a, k)| pickled(&oob_value(c, a, k))).collect::<Vec<_>>(),
+    });
+    let reply = python_json("telnet_oracle.py", &request);
     let record = |j: &Json| StepRecord {
         out: unhex(j["out"].as_str().expect("out")),
         calls: j["calls"]
@@ -532,5 +538,26 @@ fn short(step: &Step) -> String {
         format!("{}...", &text[..120])
     } else {
         text
+    }
+}
+
+/// A small deterministic random source (xorshift64), so that failures replay.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// A number below `n`.
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
     }
 }

@@ -173,6 +173,10 @@ pub fn capitalize(s: &str) -> String {
 
 /// `s.isupper()`: at least one cased character, none lowercase or titlecase.
 pub fn is_upper(s: &str) -> bool {
+    let mut chars = s.chars();
+    if let (Some(c), None) = (chars.next(), chars.next()) {
+        return is_upper_char(c);
+    }
     let mut cased = false;
     for c in s.chars() {
         if is_lower_char(c) || is_title_char(c) {
@@ -186,6 +190,10 @@ pub fn is_upper(s: &str) -> bool {
 /// `s.istitle()`: uppercase/titlecase characters only after uncased ones,
 /// lowercase ones only after cased ones, and at least one cased character.
 pub fn is_title(s: &str) -> bool {
+    let mut chars = s.chars();
+    if let (Some(c), None) = (chars.next(), chars.next()) {
+        return is_title_char(c) || is_upper_char(c);
+    }
     let (mut cased, mut previous_cased) = (false, false);
     for c in s.chars() {
         if is_upper_char(c) || is_title_char(c) {

@@ -17,6 +17,8 @@
 pub mod case;
 pub mod json;
 pub mod repr;
+// Generated; checked against its generator byte for byte.
+#[rustfmt::skip]
 mod tables;
 
 /// The Unicode version of the tables (CPython 3.12's `unicodedata.unidata_version`).

@@ -118,8 +118,13 @@ pub fn float_repr(x: f64) -> String {
     if x.is_infinite() {
         return if x > 0.0 { "inf".into() } else { "-inf".into() };
     }
-    // `{:e}` gives Rust's shortest round-trip digits: "-1.2345e-7", "0e0".
-    let sci = format!("{x:e}");
+    // `{:e}` gives as few digits as read back to `x` ("-1.2345e-7", "0e0"),
+    // but where two such strings exist Rust may take the farther one; Python
+    // (David Gay's dtoa) takes the nearer, ties to even: that is `x` rounded
+    // correctly to that many digits, which `{:.N$e}` gives.
+    let shortest = format!("{x:e}");
+    let digits_len = shortest.split_once('e').map_or(1, |(m, _)| m.bytes().filter(u8::is_ascii_digit).count());
+    let sci = format!("{x:.prec$e}", prec = digits_len.saturating_sub(1));
     let (mantissa, exp) = sci.split_once('e').expect("`{:e}` has an exponent");
     let exp: i32 = exp.parse().expect("`{:e}` exponent is an integer");
     let (sign, mantissa) = match mantissa.strip_prefix('-') {
@@ -127,6 +132,10 @@ pub fn float_repr(x: f64) -> String {
         None => ("", mantissa),
     };
     let digits: String = mantissa.chars().filter(|&c| c != '.').collect();
+    let digits = match digits.trim_end_matches('0') {
+        "" => "0",
+        d => d,
+    };
     let point = exp + 1; // digits before the decimal point
     let mut out = String::from(sign);
     if !(-4 < point && point <= 16) {

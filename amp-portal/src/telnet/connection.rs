@@ -261,6 +261,13 @@ impl Telnet {
         self.core.handshakes
     }
 
+    /// Bytes of input buffer this connection holds between reads (an
+    /// unfinished line, an unfinished subnegotiation), bounded by its
+    /// [`Limits`](super::Limits) plus a little slack.
+    pub fn buffered(&self) -> usize {
+        self.parser.buffered() + self.core.lines.buffered()
+    }
+
     /// Whether the connection is closing (an HTTP request was refused).
     pub fn is_closed(&self) -> bool {
         self.core.closed

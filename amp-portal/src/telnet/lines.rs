@@ -70,6 +70,11 @@ fn is_http_request(line: &[u8]) -> bool {
 }
 
 impl Lines {
+    /// Bytes of buffer held for the unfinished line (capacity).
+    pub(super) fn buffered(&self) -> usize {
+        self.buffer.capacity()
+    }
+
     fn append(&mut self, part: &[u8], max_line: usize) {
         self.pending += part.len();
         if self.pending > max_line {

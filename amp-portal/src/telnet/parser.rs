@@ -76,6 +76,11 @@ impl Parser {
         matches!(self.state, State::Subnegotiation | State::SubnegotiationEscaped)
     }
 
+    /// Bytes of buffer this parser holds (capacity).
+    pub(super) fn buffered(&self) -> usize {
+        self.text.capacity() + self.sub.capacity()
+    }
+
     fn flush(&mut self, handler: &mut impl Handler) {
         if !self.text.is_empty() {
             handler.app_data(&self.text);

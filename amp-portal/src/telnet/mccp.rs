@@ -23,9 +23,9 @@ impl std::fmt::Debug for Compressor {
 }
 
 impl Compressor {
-    /// `zlib.compressobj(9)`.
-    pub(super) fn new() -> Self {
-        Compressor(Box::new(Compress::new(Compression::new(9), true)))
+    /// `zlib.compressobj(level)` (Evennia: 9).
+    pub(super) fn new(level: u32) -> Self {
+        Compressor(Box::new(Compress::new(Compression::new(level.min(9)), true)))
     }
 
     /// `compress(data) + flush(Z_SYNC_FLUSH)`, appended to `out`.

@@ -232,7 +232,7 @@ impl Core {
                 self.flags.set("MCCP", true);
                 // Sent before the compressor exists: uncompressed.
                 self.request_negotiation(MCCP, &[]);
-                self.mccp = Some(Compressor::new());
+                self.mccp = Some(Compressor::new(self.config.mccp_level));
             }
             MSSP => {
                 let payload = self.config.mssp.payload();

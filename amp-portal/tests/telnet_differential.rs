@@ -859,7 +859,7 @@ fn evennia_and_ours_agree_on_every_scenario() {
     );
 }
 
-fn oob_corpus() -> Vec<(String, Vec<Value>, Vec<(Value, Value)>)> {
+fn oob_corpus() -> Vec<telnet_support::OobMessage> {
     let names = [
         "ping",
         "text",

@@ -189,3 +189,10 @@ fn handshakes_count_down_and_sync() {
     t.handshake_timeout();
     assert!(events(&mut t).is_empty(), "the timeout syncs only when handshakes are pending");
 }
+
+#[test]
+fn a_connection_can_move_between_threads() {
+    fn send<T: Send + 'static>() {}
+    send::<Telnet>();
+    send::<Event>();
+}

@@ -208,6 +208,13 @@ impl Telnet {
     /// the Server, sent as MSDP and/or GMCP, whichever the client agreed to
     /// (MSDP first). `cmdname == "options"` sends nothing; an `options`
     /// keyword argument is left out.
+    ///
+    /// Evennia's session handler picks the method by name: `send_<cmdname>`
+    /// when the protocol has one, else `send_default(cmdname, ...)`. The
+    /// telnet protocol has `send_text`, `send_prompt` and `send_default`, so
+    /// `text` and `prompt` are rendered, everything else comes here, and (a
+    /// quirk) a message named `default` calls `send_default(*args, **kwargs)`,
+    /// its first argument taken as the name.
     pub fn send_oob(&mut self, cmdname: &str, args: &[Value], kwargs: &[(Value, Value)]) -> Result<(), OobError> {
         if cmdname == "options" {
             return Ok(());

@@ -102,8 +102,11 @@ fn match_at(data: &[u8], at: usize, open: u8, close: u8) -> Option<(&[u8], &[u8]
     (data[stop] == close).then(|| (&data[name_start..name_end], &data[content..stop], stop + 1))
 }
 
+/// What one regex found: (name, content) pairs, and the data without them.
+type Found<'a> = (Vec<(&'a [u8], &'a [u8])>, Vec<u8>);
+
 /// `regex.findall(data)` and `regex.sub(b"", data)` in one pass.
-fn cut(data: &[u8], open: u8, close: u8) -> (Vec<(&[u8], &[u8])>, Vec<u8>) {
+fn cut(data: &[u8], open: u8, close: u8) -> Found<'_> {
     let (mut found, mut rest) = (Vec::new(), Vec::with_capacity(data.len()));
     let (mut from, mut kept) = (0, 0);
     while let Some(j) = memchr(VAR, &data[from..]) {

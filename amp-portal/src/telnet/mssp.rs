@@ -66,7 +66,7 @@ impl MsspTable {
 pub struct MsspSettings {
     /// `SERVERNAME` ("Evennia").
     pub servername: String,
-    /// `str(port)` for each of `TELNET_PORTS`, in the settings' order ([4000]).
+    /// `str(port)` for each of `TELNET_PORTS`, in the settings' order (default `[4000]`).
     pub telnet_ports: Vec<String>,
     /// `TELNET_OOB_ENABLED` (False): the table's `GMCP` and `MSDP` fields. In
     /// Evennia 6.1 this is the setting's only effect: MSDP and GMCP are offered

@@ -239,6 +239,9 @@ fn step_json(step: &Step) -> Json {
     }
 }
 
+/// An OOB message: `(cmdname, args, kwargs)`.
+pub type OobMessage = (String, Vec<Value>, Vec<(Value, Value)>);
+
 /// One OOB encoder result from Evennia: the MSDP and GMCP payloads, or the
 /// exception type each raised.
 #[derive(Debug, Clone)]
@@ -300,7 +303,7 @@ pub fn python_json(script: &str, request: &Json) -> Json {
 }
 
 /// Runs Evennia's telnet protocol on `scenarios`, and its OOB encoders on `oob`.
-pub fn evennia(scenarios: &[Scenario], oob: &[(String, Vec<Value>, Vec<(Value, Value)>)]) -> Oracle {
+pub fn evennia(scenarios: &[Scenario], oob: &[OobMessage]) -> Oracle {
     let request = json!({
         "scenarios": scenarios.iter().map(|s| json!({
             "settings": settings_json(&s.settings),

@@ -5,7 +5,7 @@
 //! `int()`, `capitalize()`, `istitle()`, `isupper()`) and Python's `repr()`,
 //! `str()` and `json` on what they send back. This layer does the same, for
 //! every Unicode character, from tables read out of CPython 3.12 (Unicode
-//! 15.0.0, the interpreter Evennia 6.1 runs on; see [`tables`]'s header) rather
+//! 15.0.0, the interpreter Evennia 6.1 runs on; see `tables.rs`'s header) rather
 //! than from Rust's own Unicode data, whose version differs.
 //!
 //! - [`case`]: `upper`, `lower` (with the final-sigma rule), `capitalize`,

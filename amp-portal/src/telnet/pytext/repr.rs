@@ -24,7 +24,7 @@ pub enum ReprError {
     TooDeep,
 }
 
-/// How deep containers may nest for [`repr`] / [`str`] (CPython gives up
+/// How deep containers may nest for [`repr`] / [`str()`](fn@str) (CPython gives up
 /// somewhat below its C recursion limit of 1500).
 pub const MAX_DEPTH: usize = 1000;
 
@@ -149,9 +149,9 @@ pub fn float_repr(x: f64) -> String {
     } else if point <= 0 {
         out.push_str("0.");
         out.push_str(&"0".repeat((-point) as usize));
-        out.push_str(&digits);
+        out.push_str(digits);
     } else if point as usize >= digits.len() {
-        out.push_str(&digits);
+        out.push_str(digits);
         out.push_str(&"0".repeat(point as usize - digits.len()));
         out.push_str(".0");
     } else {

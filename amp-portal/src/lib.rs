@@ -3,8 +3,10 @@
 //! Layers, lowest first (a module uses only the ones above it in this list):
 //! - [`render`]: Evennia markup to what a client shows (ANSI for telnet,
 //!   HTML for the webclient), byte for byte as Evennia's Portal renders it.
-//! - [`telnet`]: the telnet protocol without I/O: the byte parser, option
-//!   negotiation as Evennia's Portal does it, MCCP2, MSSP, MSDP and GMCP.
+//! - [`telnet`]: the telnet protocol without I/O, as Evennia's Portal runs
+//!   it: Twisted's byte parser and option negotiation under Evennia's rules,
+//!   Evennia's line handling, TTYPE/MTTS, NAWS, MCCP2, MSSP, MSDP and GMCP,
+//!   and the Python `str`/`repr`/`json` semantics they depend on.
 //! - [`settings`]: the game's settings, read with the game's own Python.
 //! - [`process`]: starting Evennia's Server process.
 //! - [`portal`]: sessions, the AMP link to the Server and the launcher.

@@ -18,18 +18,10 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::PathBuf;
 
+use crate::telnet::mssp::MsspTable;
+
 pub use overrides::Overrides;
 pub use python::{read_game_settings, SettingsError};
-
-/// One value of the MSSP table (`MSSP_META_MODULE`'s `MSSPTable`): a text,
-/// or a list of texts sent as repeated variables.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MsspValue {
-    /// `"NAME": "value"`.
-    One(String),
-    /// `"PORT": ["4000", "4001"]`.
-    Many(Vec<String>),
-}
 
 /// Every setting the Portal uses, with Evennia 6.1's defaults
 /// ([`Settings::default`] is `settings_default.py` for a game in the current
@@ -108,8 +100,9 @@ pub struct Settings {
     pub portal_log_file: PathBuf,
     /// `SESSION_SYNC_ATTRS`: the keys of a session's data sent to the Server.
     pub session_sync_attrs: Vec<String>,
-    /// `MSSP_META_MODULE`'s `MSSPTable`, in its order.
-    pub mssp_table: Vec<(String, MsspValue)>,
+    /// `MSSP_META_MODULE`'s `MSSPTable`, in its order (Evennia's defaults
+    /// are added by the telnet layer).
+    pub mssp_table: MsspTable,
     /// Portal plugin modules with a non-empty `start_plugin_services`
     /// (Python services this Portal cannot run).
     pub plugin_modules: Vec<String>,
@@ -203,7 +196,7 @@ impl Default for Settings {
             ]
             .map(text)
             .to_vec(),
-            mssp_table: Vec::new(),
+            mssp_table: MsspTable::new(),
             plugin_modules: Vec::new(),
             custom_classes: BTreeMap::new(),
             evennia_dir: None,

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use super::{MsspValue, Settings, DEFAULT_CLASSES};
+use super::{Settings, DEFAULT_CLASSES};
+use crate::telnet::mssp::{MsspTable, MsspValue};
 
 /// The script run by [`read_game_settings`]; it prints one JSON object.
 const SCRIPT: &str = include_str!("read_settings.py");
@@ -179,17 +180,16 @@ fn string_list(value: Option<&Value>) -> Option<Vec<String>> {
     value?.as_array()?.iter().map(|v| v.as_str().map(str::to_owned)).collect()
 }
 
-fn mssp_table(table: &Map<String, Value>) -> Result<Vec<(String, MsspValue)>, SettingsError> {
-    table
-        .iter()
-        .map(|(key, value)| {
-            let value = match value {
-                Value::Array(items) => MsspValue::Many(items.iter().map(python_str).collect()),
-                other => MsspValue::One(python_str(other)),
-            };
-            Ok((key.clone(), value))
-        })
-        .collect()
+fn mssp_table(table: &Map<String, Value>) -> Result<MsspTable, SettingsError> {
+    let mut out = MsspTable::new();
+    for (key, value) in table {
+        let value = match value {
+            Value::Array(items) => MsspValue::List(items.iter().map(python_str).collect()),
+            other => MsspValue::Text(python_str(other)),
+        };
+        out.set(key.clone(), value);
+    }
+    Ok(out)
 }
 
 /// `str(value)` as mssp.py sends it (the script keeps strings, numbers and
@@ -313,13 +313,14 @@ mod tests {
             "mssp": {"NAME": "x", "PORT": ["4000", 4001], "CRAWL DELAY": -1, "ADULT": false}
         });
         let s = from_json(&json).unwrap();
+        let table: Vec<(&str, &MsspValue)> = s.mssp_table.iter().collect();
         assert_eq!(
-            s.mssp_table,
+            table,
             vec![
-                ("NAME".into(), MsspValue::One("x".into())),
-                ("PORT".into(), MsspValue::Many(vec!["4000".into(), "4001".into()])),
-                ("CRAWL DELAY".into(), MsspValue::One("-1".into())),
-                ("ADULT".into(), MsspValue::One("False".into())),
+                ("NAME", &MsspValue::Text("x".into())),
+                ("PORT", &MsspValue::List(vec!["4000".into(), "4001".into()])),
+                ("CRAWL DELAY", &MsspValue::Text("-1".into())),
+                ("ADULT", &MsspValue::Text("False".into())),
             ]
         );
         assert_eq!(s.custom_classes.len(), 1);

@@ -6,5 +6,6 @@
 //! - [`telnet`]: the telnet protocol without I/O: the byte parser, option
 //!   negotiation as Evennia's Portal does it, MCCP2, MSSP, MSDP and GMCP.
 
+pub mod charset;
 pub mod render;
 pub mod telnet;

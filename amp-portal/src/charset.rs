@@ -25,7 +25,8 @@
 //!   default ENCODINGS (UTF-8 first) the fallback always succeeds: a session
 //!   set to `ascii` that is sent `é` gets UTF-8 bytes, not `?`.
 //! - **`to_str`**: the same chain with `bytes.decode` (`errors="replace"`
-//!   puts U+FFFD per bad sequence).
+//!   puts U+FFFD per bad sequence). `bytes.decode` returns `""` for empty
+//!   bytes without looking the codec up, so `b""` decodes under any name.
 //! - **Input** (`server/sessionhandler.py`'s `clean_senddata`, run by the
 //!   Portal on every input): `codecs.decode(data, protocol_flags["ENCODING"])`;
 //!   on `LookupError` the flag is reset to `"utf-8"` and the data decoded as
@@ -330,6 +331,11 @@ pub fn to_str<S: AsRef<str>>(
 ) -> Result<String, CharsetError> {
     let default = session_encoding.unwrap_or("utf-8");
     let default_codec = codec_for(default)?;
+    if data.is_empty() {
+        // CPython's bytes.decode returns "" for empty input before it looks
+        // the codec up: even an unknown codec "decodes" b"".
+        return Ok(String::new());
+    }
     if let Some(codec) = default_codec {
         if let Ok(text) = codec.decode(data, Errors::Strict) {
             return Ok(text);
@@ -371,6 +377,10 @@ pub enum Input {
 
 /// Decodes player input as Evennia's `clean_senddata` does, with
 /// `encoding` = the session's `protocol_flags["ENCODING"]`.
+///
+/// `clean_senddata` drops an empty `text` before decoding anything (the
+/// Server gets no `text` at all); telnet input always ends in `\n`, so that
+/// only concerns callers with other sources.
 pub fn decode_input(data: &[u8], encoding: &str) -> Result<Input, CharsetError> {
     let utf8_fallback = || match std::str::from_utf8(data) {
         Ok(s) => Input::ResetToUtf8(s.to_owned()),

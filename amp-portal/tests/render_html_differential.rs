@@ -16,10 +16,7 @@ use render_common::{corpus, first_difference, oracle, show, show_bytes, to_pairs
 use serde_json::{json, Value as J};
 
 fn html_cases(texts: &[String]) -> Vec<J> {
-    texts
-        .iter()
-        .flat_map(|t| [false, true].map(|strip| json!({"k": "html", "text": t, "strip_ansi": strip})))
-        .collect()
+    texts.iter().flat_map(|t| [false, true].map(|strip| json!({"k": "html", "text": t, "strip_ansi": strip}))).collect()
 }
 
 fn check_html(what: &'static str, texts: &[String]) {
@@ -39,7 +36,11 @@ fn check_html(what: &'static str, texts: &[String]) {
         if !ok {
             let w = answer["out"].as_str().map_or_else(|| format!("raises {}", answer["error"]), show);
             let g = got.as_ref().map_or_else(|e| format!("error: {e}"), |g| show(g));
-            failures.fail(format!("text {} strip_ansi {}\n  evennia {w}\n  rust    {g}", show(text), case["strip_ansi"]));
+            failures.fail(format!(
+                "text {} strip_ansi {}\n  evennia {w}\n  rust    {g}",
+                show(text),
+                case["strip_ansi"]
+            ));
         }
     }
     failures.finish();
@@ -64,8 +65,13 @@ fn html_random() {
     check_html("parse_html: 4000 random strings", &texts);
 }
 
-const FORMATS: [Option<&str>; 5] =
-    [Some("v1.evennia.com"), None, Some("json.mudstandards.org"), Some("gmcp.mudstandards.org"), Some("terminal.mudstandards.org")];
+const FORMATS: [Option<&str>; 5] = [
+    Some("v1.evennia.com"),
+    None,
+    Some("json.mudstandards.org"),
+    Some("gmcp.mudstandards.org"),
+    Some("terminal.mudstandards.org"),
+];
 
 fn format_of(name: &J) -> WireFormat {
     match name.as_str() {
@@ -133,7 +139,11 @@ fn check_web(what: &'static str, cases: Vec<J>) {
             }
             match &got {
                 Ok(Some(f)) => {
-                    report.push_str(&format!("\n  rust {} {}", if f.binary { "BINARY" } else { "TEXT" }, show_bytes(&f.payload)));
+                    report.push_str(&format!(
+                        "\n  rust {} {}",
+                        if f.binary { "BINARY" } else { "TEXT" },
+                        show_bytes(&f.payload)
+                    ));
                     if let Some((p, _)) = want.first() {
                         report.push_str(&format!("\n  first difference at byte {}", first_difference(p, &f.payload)));
                     }

@@ -89,8 +89,6 @@ impl Markup {
     /// The tables as `ANSIParser`'s class body builds them from `settings`.
     pub fn from_settings(settings: &ColorSettings) -> Result<Self, MarkupError> {
         if let Some(re) = settings.xterm256_extra.iter().flatten().next() {
-            // With COLOR_NO_DEFAULT and no extra regexes Evennia's patterns
-            // are empty and match nothing usable: no xterm256 markup at all.
             return Err(MarkupError::XtermRegexes(re.clone()));
         }
         let pairs = |extra: &[(String, String)], defaults: &'static [(&'static str, &'static str)]| {
@@ -101,6 +99,11 @@ impl Markup {
         Ok(Markup {
             ansi: pairs(&settings.ansi_extra_map, &codes::DEFAULT_ANSI_MAP)?,
             bright_bg: pairs(&settings.bright_bg_extra_map, &codes::DEFAULT_BRIGHT_BG_MAP)?,
+            // With COLOR_NO_DEFAULT and no extra regexes Evennia's xterm256
+            // patterns are empty: they match at every position, the replacer
+            // finds no colour groups, logs a traceback and puts the empty
+            // match back. So no xterm256 markup at all (and, in Evennia, a
+            // traceback in the log per character parsed).
             xterm: !settings.no_default,
         })
     }

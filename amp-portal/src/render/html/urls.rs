@@ -14,6 +14,11 @@
 //! top-level name) and gets `http://` prepended; if it fails, nothing is
 //! converted and no later URL is tried.
 //!
+//! The search runs on the finished HTML, so the non-word run after the
+//! scheme can swallow the `<` of a tag Evennia itself wrote: `http://|/`
+//! becomes `<a href="http://<br" target="_blank">http://<br</a>>`, and a
+//! colour code after a URL splits its `<span` the same way. Kept as is.
+//!
 //! `\w`, `\W`, `\s` and `\b` are Python's Unicode classes (from CPython's
 //! own tables, see `pyunicode.rs`).
 

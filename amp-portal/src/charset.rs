@@ -44,6 +44,7 @@
 
 mod python_tables;
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// A codec this module implements, byte for byte as CPython does.
@@ -156,8 +157,14 @@ impl Codec {
 
     /// `text.encode(codec, errors)`.
     pub fn encode(self, text: &str, errors: Errors) -> Result<Vec<u8>, CharsetError> {
+        self.encode_cow(text, errors).map(Cow::into_owned)
+    }
+
+    /// [`Codec::encode`], borrowing the text's own bytes where they are the
+    /// encoding (UTF-8, or ASCII text in any of these codecs).
+    pub fn encode_cow(self, text: &str, errors: Errors) -> Result<Cow<'_, [u8]>, CharsetError> {
         if self == Codec::Utf8 || text.is_ascii() {
-            return Ok(text.as_bytes().to_vec());
+            return Ok(Cow::Borrowed(text.as_bytes()));
         }
         let mut out = Vec::with_capacity(text.len());
         for ch in text.chars() {
@@ -167,7 +174,7 @@ impl Codec {
                 None => return Err(CharsetError::Unencodable { codec: self, ch }),
             }
         }
-        Ok(out)
+        Ok(Cow::Owned(out))
     }
 
     fn encode_char(self, ch: char) -> Option<u8> {
@@ -251,6 +258,10 @@ pub fn normalize(name: &str) -> String {
 /// Looks a codec name up as `str.encode(name)` / `bytes.decode(name)` do in
 /// CPython 3.12. Only a NUL in the name is an error (Python's `ValueError`).
 pub fn lookup(name: &str) -> Result<Lookup, CharsetError> {
+    // The names sessions almost always carry, without normalizing.
+    if matches!(name, "utf-8" | "UTF-8" | "utf8" | "UTF8") {
+        return Ok(Lookup::Codec(Codec::Utf8));
+    }
     if name.contains('\0') {
         return Err(CharsetError::NulInName(name.to_owned()));
     }
@@ -303,22 +314,31 @@ pub fn to_bytes<S: AsRef<str>>(
     session_encoding: Option<&str>,
     settings_encodings: &[S],
 ) -> Result<Vec<u8>, CharsetError> {
+    to_bytes_cow(text, session_encoding, settings_encodings).map(Cow::into_owned)
+}
+
+/// [`to_bytes`], borrowing the text's bytes where they are the encoding.
+pub fn to_bytes_cow<'a, S: AsRef<str>>(
+    text: &'a str,
+    session_encoding: Option<&str>,
+    settings_encodings: &[S],
+) -> Result<Cow<'a, [u8]>, CharsetError> {
     let default = session_encoding.unwrap_or("utf-8");
     let default_codec = codec_for(default)?;
     if let Some(codec) = default_codec {
-        if let Ok(bytes) = codec.encode(text, Errors::Strict) {
+        if let Ok(bytes) = codec.encode_cow(text, Errors::Strict) {
             return Ok(bytes);
         }
     }
     for name in settings_encodings {
         if let Some(codec) = codec_for(name.as_ref())? {
-            if let Ok(bytes) = codec.encode(text, Errors::Strict) {
+            if let Ok(bytes) = codec.encode_cow(text, Errors::Strict) {
                 return Ok(bytes);
             }
         }
     }
     match default_codec {
-        Some(codec) => codec.encode(text, Errors::Replace),
+        Some(codec) => codec.encode_cow(text, Errors::Replace),
         None => Err(CharsetError::UnknownEncoding(default.to_owned())),
     }
 }

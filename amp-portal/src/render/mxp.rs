@@ -50,9 +50,15 @@ fn both<'a>(
     }
 }
 
+/// Whether `text` holds a `|l`, the start of every link marker.
+fn has_link_marker(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.iter().enumerate().any(|(i, &c)| c == b'|' && b.get(i + 1) == Some(&b'l'))
+}
+
 /// `ANSIParser.strip_mxp`: links become their label, URL links their URL.
 pub fn strip_mxp(text: &str) -> Cow<'_, str> {
-    if !text.contains("|l") {
+    if !has_link_marker(text) {
         return Cow::Borrowed(text);
     }
     both(text, |o, _, label| o.push_str(label), |o, url, _| o.push_str(url))
@@ -60,7 +66,7 @@ pub fn strip_mxp(text: &str) -> Cow<'_, str> {
 
 /// `mxp_parse` of `server/portal/mxp.py`: link markup to MXP SEND / A tags.
 pub fn mxp_parse(text: &str) -> Cow<'_, str> {
-    if !text.contains("|lc") && !text.contains("|lu") {
+    if !has_link_marker(text) || (!text.contains("|lc") && !text.contains("|lu")) {
         return Cow::Borrowed(text);
     }
     both(

@@ -268,30 +268,27 @@ pub(crate) fn with_final_reset(text: &str) -> String {
 }
 
 /// `to_bytes(text, session)`.
-fn encode(text: &str, flags: &Flags, settings: &Settings) -> Result<Vec<u8>, TelnetError> {
+fn encode<'a>(text: &'a str, flags: &Flags, settings: &Settings) -> Result<Cow<'a, [u8]>, TelnetError> {
     let session = match &flags.encoding {
         Encoding::Absent => None,
         Encoding::Name(name) => Some(name.as_str()),
         Encoding::NotAString => return Err(TelnetError::EncodingNotAString),
     };
-    Ok(charset::to_bytes(text, session, &settings.encodings)?)
+    Ok(charset::to_bytes_cow(text, session, &settings.encodings)?)
 }
 
 /// Doubles every IAC and turns every `\n` into `\r\n`, in one pass.
 fn escape_line(bytes: &[u8], extra: usize) -> Vec<u8> {
-    let specials = bytes.iter().filter(|&&b| b == IAC || b == b'\n').count();
-    let mut out = Vec::with_capacity(bytes.len() + specials + extra);
-    if specials == 0 {
-        out.extend_from_slice(bytes);
-        return out;
-    }
-    for &b in bytes {
-        match b {
-            IAC => out.extend_from_slice(&[IAC, IAC]),
-            b'\n' => out.extend_from_slice(b"\r\n"),
-            _ => out.push(b),
+    let mut out = Vec::with_capacity(bytes.len() + bytes.len() / 16 + extra);
+    let mut copied = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == IAC || b == b'\n' {
+            out.extend_from_slice(&bytes[copied..i]);
+            out.extend_from_slice(if b == IAC { &[IAC, IAC] } else { b"\r\n" });
+            copied = i + 1;
         }
     }
+    out.extend_from_slice(&bytes[copied..]);
     out
 }
 

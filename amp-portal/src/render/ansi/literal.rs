@@ -11,8 +11,11 @@
 pub(crate) struct LiteralMap {
     keys: Vec<Box<str>>,
     values: Vec<Box<str>>,
-    /// For each first byte, the indexes of the keys starting with it, in table order.
-    by_first: Vec<Vec<u16>>,
+    /// For each first byte that starts a key, the candidates by second
+    /// byte: the keys (table order) that could match there: those whose
+    /// second byte it is, and the one-byte keys. Index 256 is "no second
+    /// byte" (end of text): the one-byte keys only.
+    by_first: Vec<Option<Box<[Vec<u16>]>>>,
     /// Whether any key starts with this byte.
     starts: [bool; 256],
 }
@@ -40,12 +43,17 @@ impl LiteralMap {
         if keys.len() > usize::from(u16::MAX) {
             return None;
         }
-        let mut by_first = vec![Vec::new(); 256];
+        let mut by_first: Vec<Option<Box<[Vec<u16>]>>> = vec![None; 256];
         let mut starts = [false; 256];
         for (i, key) in keys.iter().enumerate() {
-            let b = key.as_bytes()[0];
-            by_first[usize::from(b)].push(i as u16);
-            starts[usize::from(b)] = true;
+            let k = key.as_bytes();
+            starts[usize::from(k[0])] = true;
+            let table = by_first[usize::from(k[0])].get_or_insert_with(|| vec![Vec::new(); 257].into_boxed_slice());
+            match k.get(1) {
+                Some(&second) => table[usize::from(second)].push(i as u16),
+                // A one-byte key matches whatever follows, in its table place.
+                None => table.iter_mut().for_each(|c| c.push(i as u16)),
+            }
         }
         Some(LiteralMap { keys, values, by_first, starts })
     }
@@ -58,9 +66,14 @@ impl LiteralMap {
     /// The key matching at the start of `rest`, as (length, replacement).
     #[inline]
     fn match_at(&self, rest: &[u8]) -> Option<(usize, &str)> {
-        for &i in &self.by_first[usize::from(rest[0])] {
+        let table = self.by_first[usize::from(rest[0])].as_ref()?;
+        let second = rest.get(1).map_or(256, |&b| usize::from(b));
+        for &i in &table[second] {
             let key = self.keys[usize::from(i)].as_bytes();
-            if rest.starts_with(key) {
+            // The first two bytes are known to match; short keys compare by hand.
+            if key.len() <= rest.len()
+                && key[2.min(key.len())..].iter().zip(&rest[2.min(key.len())..]).all(|(a, b)| a == b)
+            {
                 return Some((key.len(), &self.values[usize::from(i)]));
             }
         }

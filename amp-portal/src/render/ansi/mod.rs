@@ -159,8 +159,8 @@ impl Markup {
 
     /// Steps 3 and 4 on one piece between escapes.
     fn parse_piece(&self, piece: &str, opts: ParseOptions, out: &mut String, part: &mut String, scratch: &mut String) {
-        if !piece.as_bytes().contains(&b'|') && !self.ansi.may_match(piece) {
-            out.push_str(piece);
+        if !xterm::needs_passes(piece, self.xterm) {
+            self.ansi.replace_into(piece, false, out);
             return;
         }
         part.clear();

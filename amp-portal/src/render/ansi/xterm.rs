@@ -251,8 +251,51 @@ fn memchr_pipe(b: &[u8]) -> Option<usize> {
     b.iter().position(|&c| c == b'|')
 }
 
+/// Bits of [`triggers`]: which passes could match.
+const T_HEX: u8 = 1;
+const T_FG: u8 = 2;
+const T_BG: u8 = 4;
+const T_GREY_FG: u8 = 8;
+const T_GREY_BG: u8 = 16;
+
+/// Which colour passes could match `text`, by what follows each `|`. A
+/// pass whose bit is clear would copy the text unchanged, so it is skipped.
+fn triggers(text: &[u8]) -> u8 {
+    let mut mask = 0;
+    let mut i = 0;
+    while let Some(off) = memchr_pipe(&text[i..]) {
+        let at = i + off;
+        let next = text.get(at + 1).copied();
+        let after = text.get(at + 2).copied();
+        mask |= match (next, after) {
+            (Some(b'#'), _) | (Some(b'['), Some(b'#')) => T_HEX,
+            (Some(b'0'..=b'5'), _) => T_FG,
+            (Some(b'['), Some(b'0'..=b'5')) => T_BG,
+            (Some(b'='), _) => T_GREY_FG,
+            (Some(b'['), Some(b'=')) => T_GREY_BG,
+            _ => 0,
+        };
+        i = at + 1;
+    }
+    mask
+}
+
+/// Whether `text` needs [`colour_passes`] at all.
+pub(crate) fn needs_passes(text: &str, xterm_regexes: bool) -> bool {
+    let mask = triggers(text.as_bytes());
+    if xterm_regexes {
+        mask != 0
+    } else {
+        mask & T_HEX != 0
+    }
+}
+
 /// The colour passes of `parse_ansi` on one piece of text, in Evennia's
 /// order. `scratch` is reused between calls; the result is left in `text`.
+///
+/// Only the truecolor pass can write markup a later pass reads (its
+/// xterm256 fallback); the xterm256 passes write escape sequences with no
+/// `|`, so after them no new match can appear.
 pub(crate) fn colour_passes(
     text: &mut String,
     scratch: &mut String,
@@ -260,18 +303,21 @@ pub(crate) fn colour_passes(
     xterm256: bool,
     truecolor: bool,
 ) {
+    let mut mask = triggers(text.as_bytes());
     let mut pass = |text: &mut String, step: &mut dyn FnMut(&[u8], &mut String) -> usize| {
-        if !text.as_bytes().contains(&b'|') {
-            return;
-        }
         scratch.clear();
         sub_pipes(text, scratch, step);
         std::mem::swap(text, scratch);
     };
-    pass(text, &mut |rest, out| truecolor_at(rest, truecolor, out));
+    if mask & T_HEX != 0 {
+        pass(text, &mut |rest, out| truecolor_at(rest, truecolor, out));
+        mask = triggers(text.as_bytes());
+    }
     if xterm_regexes {
-        for kind in [Kind::Fg, Kind::Bg, Kind::GreyFg, Kind::GreyBg] {
-            pass(text, &mut |rest, out| xterm_at(kind, rest, xterm256, out));
+        for (bit, kind) in [(T_FG, Kind::Fg), (T_BG, Kind::Bg), (T_GREY_FG, Kind::GreyFg), (T_GREY_BG, Kind::GreyBg)] {
+            if mask & bit != 0 {
+                pass(text, &mut |rest, out| xterm_at(kind, rest, xterm256, out));
+            }
         }
     }
 }
@@ -283,6 +329,17 @@ mod tests {
     #[test]
     fn python_round() {
         assert_eq!([65, 105, 145, 185, 225, 255, 0].map(hue), [0, 2, 2, 4, 4, 5, 0]);
+    }
+
+    #[test]
+    fn every_cube_value_has_an_ansi_form() {
+        // So no xterm256 replacement is empty, and no pass can join the text
+        // around a match into new markup (colour_passes relies on it).
+        for v in 0..216 {
+            for bg in [false, true] {
+                assert!(!to_ansi(v / 36, v / 6 % 6, v % 6, bg).is_empty());
+            }
+        }
     }
 
     #[test]

@@ -137,8 +137,13 @@ fn renderers_under_game_settings() {
                 _ => {
                     let format = WireFormat::from_subprotocol(case["format"].as_str().unwrap()).unwrap();
                     let flags = WebFlags::from_protocol_flags(&to_pairs(&case["flags"]));
-                    let got =
-                        web::text(format, &[amp_evennia::codec::pickle::Value::Str(text.into())], &[], &flags, &settings);
+                    let got = web::text(
+                        format,
+                        &[amp_evennia::codec::pickle::Value::Str(text.into())],
+                        &[],
+                        &flags,
+                        &settings,
+                    );
                     let want: Vec<String> = answer["frames"]
                         .as_array()
                         .unwrap()

@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::PathBuf;
 
+use crate::render::ansi::ColorSettings;
 use crate::telnet::mssp::MsspTable;
 
 pub use overrides::Overrides;
@@ -90,6 +91,8 @@ pub struct Settings {
     pub idle_command: String,
     /// `SCREENREADER_REGEX_STRIP`.
     pub screenreader_regex_strip: String,
+    /// The colour settings (`COLOR_NO_DEFAULT`, `COLOR_ANSI_EXTRA_MAP`, ...).
+    pub colors: ColorSettings,
     /// `CLIENT_DEFAULT_WIDTH`.
     pub client_default_width: i64,
     /// `CLIENT_DEFAULT_HEIGHT`.
@@ -172,6 +175,7 @@ impl Default for Settings {
             encodings: vec![text("utf-8"), text("latin-1"), text("ISO-8859-1")],
             idle_command: text("idle"),
             screenreader_regex_strip: text(r"\+-+|\+$|\+~|--+|~~+|==+"),
+            colors: ColorSettings::default(),
             client_default_width: 78,
             client_default_height: 45,
             server_log_file: logs.join("server.log"),

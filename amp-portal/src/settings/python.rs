@@ -140,6 +140,16 @@ pub(crate) fn from_json(json: &Value) -> Result<Settings, SettingsError> {
     s.texts("ENCODINGS", &mut settings.encodings)?;
     s.text("IDLE_COMMAND", &mut settings.idle_command)?;
     s.text("SCREENREADER_REGEX_STRIP", &mut settings.screenreader_regex_strip)?;
+    s.boolean("COLOR_NO_DEFAULT", &mut settings.colors.no_default)?;
+    s.pairs("COLOR_ANSI_EXTRA_MAP", &mut settings.colors.ansi_extra_map)?;
+    s.pairs("COLOR_ANSI_XTERM256_BRIGHT_BG_EXTRA_MAP", &mut settings.colors.bright_bg_extra_map)?;
+    for (i, key) in
+        ["COLOR_XTERM256_EXTRA_FG", "COLOR_XTERM256_EXTRA_BG", "COLOR_XTERM256_EXTRA_GFG", "COLOR_XTERM256_EXTRA_GBG"]
+            .into_iter()
+            .enumerate()
+    {
+        s.texts(key, &mut settings.colors.xterm256_extra[i])?;
+    }
     s.integer("CLIENT_DEFAULT_WIDTH", &mut settings.client_default_width)?;
     s.integer("CLIENT_DEFAULT_HEIGHT", &mut settings.client_default_height)?;
     s.path("SERVER_LOG_FILE", &mut settings.server_log_file)?;
@@ -261,6 +271,14 @@ impl Reader<'_> {
             _ => None,
         };
         self.get(key, slot, |v| v.as_array()?.iter().map(pair).collect(), "a list of (port, port) pairs")
+    }
+
+    fn pairs(&self, key: &str, slot: &mut Vec<(String, String)>) -> Result<(), SettingsError> {
+        let pair = |v: &Value| match v.as_array()?.as_slice() {
+            [a, b] => Some((a.as_str()?.to_owned(), b.as_str()?.to_owned())),
+            _ => None,
+        };
+        self.get(key, slot, |v| v.as_array()?.iter().map(pair).collect(), "a list of (str, str) pairs")
     }
 
     fn texts(&self, key: &str, slot: &mut Vec<String>) -> Result<(), SettingsError> {

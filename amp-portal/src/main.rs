@@ -68,7 +68,7 @@ fn main() -> ExitCode {
 }
 
 async fn run(settings: amp_portal::settings::Settings, pidfile: &Path) -> ExitCode {
-    let portal = match amp_portal::service::start(settings).await {
+    let services = match amp_portal::service::start(settings, amp_portal::service::TelnetLimits::default()).await {
         Ok(p) => p,
         Err(e) => return fail(&e.to_string()),
     };
@@ -76,7 +76,8 @@ async fn run(settings: amp_portal::settings::Settings, pidfile: &Path) -> ExitCo
     if let Err(e) = std::fs::write(pidfile, std::process::id().to_string()) {
         tracing::warn!(error = %e, "cannot write {}", pidfile.display());
     }
-    println!("{}", amp_portal::service::ready_line(&portal));
+    println!("{}", amp_portal::service::ready_line(&services));
+    let portal = services.portal.clone();
     let _ = std::io::stdout().flush();
     wait_for_stop(&portal).await;
     ExitCode::SUCCESS

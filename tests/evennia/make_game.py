@@ -58,6 +58,10 @@ DISCORD_ENABLED = False
 # this rate (1/rate seconds apart).
 MAX_CONNECTION_RATE = 100
 MAX_COMMAND_RATE = 100000
+# Many test accounts come from 127.0.0.1 (the default: 2 creations and 5
+# failed logins per IP per 10 minutes).
+CREATION_THROTTLE_LIMIT = 10000
+LOGIN_THROTTLE_LIMIT = 10000
 IDLE_TIMEOUT = -1
 from server.conf.harness_ports import *  # noqa: E402,F401,F403
 '''

@@ -36,7 +36,7 @@ fn wait_for_server(game: &EvenniaGame, portal: &AmpPortalGuard, not: Option<i32>
 #[test]
 fn evennia_start_status_info_reload_and_stop_behind_amp_portal() {
     let game = EvenniaGame::create_with(EvenniaPorts::free(), false);
-    let mut portal = AmpPortalGuard::start(&game, Path::new(env!("CARGO_BIN_EXE_amp-portal")), &[]);
+    let mut portal = AmpPortalGuard::start(&game, Path::new(env!("CARGO_BIN_EXE_amp-portal-e2e")), &[]);
 
     let start = text(&game.evennia(&["start"], LAUNCHER));
     assert!(

@@ -32,13 +32,6 @@ impl SessionHandle {
     /// A line the player typed, as the telnet protocol passes it on: the
     /// line's bytes with its `"\n"` (Evennia's `data_in(text=line + b"\n")`).
     pub fn text_input(&mut self, line: &[u8]) -> InputOutcome {
-        let limit = self.portal.shared.settings.max_char_limit;
-        // `len(text) > MAX_CHAR_LIMIT` on the bytes, `\n` included.
-        if limit > 0 && i64::try_from(line.len()).unwrap_or(i64::MAX) > limit {
-            let warning = self.portal.shared.settings.max_char_limit_warning.clone();
-            self.to_self(ToSession::Output(Message::text(warning)));
-            return InputOutcome::TooLong;
-        }
         self.data_in(vec![(Value::from("text"), Value::Bytes(line.to_vec()))])
     }
 
@@ -50,9 +43,24 @@ impl SessionHandle {
         self.data_in(vec![(Value::from(cmdname), data)])
     }
 
-    /// The rate limit, then the Server.
-    fn data_in(&mut self, kwargs: Vec<(Value, Value)>) -> InputOutcome {
+    /// Evennia's `data_in(**kwargs)`: `MAX_CHAR_LIMIT` (on a `text` input:
+    /// `len(text)`, bytes for telnet, characters for a `str`), then
+    /// `MAX_COMMAND_RATE`, then the Server.
+    pub fn data_in(&mut self, kwargs: Vec<(Value, Value)>) -> InputOutcome {
         let settings = self.portal.shared.settings.clone();
+        let limit = settings.max_char_limit;
+        let text_len = kwargs.iter().find(|(k, _)| k.as_str() == Some("text")).and_then(|(_, v)| match v {
+            Value::Bytes(b) => Some(b.len()),
+            Value::Str(s) => Some(s.chars().count()),
+            Value::List(items) | Value::Tuple(items) => Some(items.len()),
+            _ => None,
+        });
+        if let Some(len) = text_len {
+            if limit > 0 && i64::try_from(len).unwrap_or(i64::MAX) > limit {
+                self.to_self(ToSession::Output(Message::text(settings.max_char_limit_warning.clone())));
+                return InputOutcome::TooLong;
+            }
+        }
         let now = Instant::now();
         let (reset, count) = self.counter.get_or_insert((now, 0));
         // More than a second since the counter was reset: start again.

@@ -87,6 +87,11 @@ pub enum PortalEvent {
         /// The session.
         sessid: u64,
     },
+    /// The Server logged a session in (SLOGIN).
+    SessionLoggedIn {
+        /// The session.
+        sessid: u64,
+    },
     /// A session closed.
     SessionClosed {
         /// The session.
@@ -137,7 +142,7 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// Seconds since the Unix epoch, as Python's `time.time()`.
-pub(crate) fn unix_now() -> f64 {
+pub fn unix_now() -> f64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64())
 }
 
@@ -252,6 +257,12 @@ impl Portal {
     /// Whether a Server is connected (has sent PSYNC and is still there).
     pub fn server_connected(&self) -> bool {
         lock(&self.shared.state).server_peer().is_some()
+    }
+
+    /// The number of logged-in sessions (MSSP's `PLAYERS`, Evennia's
+    /// `count_loggedin()`).
+    pub fn logged_in_count(&self) -> usize {
+        lock(&self.shared.state).sessions.values().filter(|e| e.admitted && e.data.logged_in()).count()
     }
 
     /// The number of sessions the Server knows of.

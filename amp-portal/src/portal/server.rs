@@ -120,6 +120,7 @@ impl Portal {
                         self.deliver(sessid, &tx, ToSession::Flags(flags));
                     }
                     self.deliver(sessid, &tx, ToSession::LoggedIn);
+                    self.emit(PortalEvent::SessionLoggedIn { sessid });
                 }
             }
             AdminFromServer::Sdisconn { sessid, reason } => self.server_disconnect(sessid, reason),

@@ -149,7 +149,7 @@ impl SessionHandle {
     /// Evennia's `sessionhandler.sync(session)` (telnet negotiation ended,
     /// or a NAWS resize with AUTORESIZE): PCONNSYNC with the keys the Portal
     /// owns, if the Server already knows the session.
-    pub async fn sync(&self) {
+    pub fn sync(&self) {
         let (peer, session) = {
             let state = lock(&self.portal.shared.state);
             let Some(entry) = state.sessions.get(&self.sessid).filter(|e| e.admitted) else { return };

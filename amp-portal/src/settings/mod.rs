@@ -18,18 +18,11 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::PathBuf;
 
+use crate::render::ansi::ColorSettings;
+use crate::telnet::mssp::MsspTable;
+
 pub use overrides::Overrides;
 pub use python::{read_game_settings, SettingsError};
-
-/// One value of the MSSP table (`MSSP_META_MODULE`'s `MSSPTable`): a text,
-/// or a list of texts sent as repeated variables.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MsspValue {
-    /// `"NAME": "value"`.
-    One(String),
-    /// `"PORT": ["4000", "4001"]`.
-    Many(Vec<String>),
-}
 
 /// Every setting the Portal uses, with Evennia 6.1's defaults
 /// ([`Settings::default`] is `settings_default.py` for a game in the current
@@ -98,6 +91,8 @@ pub struct Settings {
     pub idle_command: String,
     /// `SCREENREADER_REGEX_STRIP`.
     pub screenreader_regex_strip: String,
+    /// The colour settings (`COLOR_NO_DEFAULT`, `COLOR_ANSI_EXTRA_MAP`, ...).
+    pub colors: ColorSettings,
     /// `CLIENT_DEFAULT_WIDTH`.
     pub client_default_width: i64,
     /// `CLIENT_DEFAULT_HEIGHT`.
@@ -108,8 +103,9 @@ pub struct Settings {
     pub portal_log_file: PathBuf,
     /// `SESSION_SYNC_ATTRS`: the keys of a session's data sent to the Server.
     pub session_sync_attrs: Vec<String>,
-    /// `MSSP_META_MODULE`'s `MSSPTable`, in its order.
-    pub mssp_table: Vec<(String, MsspValue)>,
+    /// `MSSP_META_MODULE`'s `MSSPTable`, in its order (Evennia's defaults
+    /// are added by the telnet layer).
+    pub mssp_table: MsspTable,
     /// Portal plugin modules with a non-empty `start_plugin_services`
     /// (Python services this Portal cannot run).
     pub plugin_modules: Vec<String>,
@@ -179,6 +175,7 @@ impl Default for Settings {
             encodings: vec![text("utf-8"), text("latin-1"), text("ISO-8859-1")],
             idle_command: text("idle"),
             screenreader_regex_strip: text(r"\+-+|\+$|\+~|--+|~~+|==+"),
+            colors: ColorSettings::default(),
             client_default_width: 78,
             client_default_height: 45,
             server_log_file: logs.join("server.log"),
@@ -203,7 +200,7 @@ impl Default for Settings {
             ]
             .map(text)
             .to_vec(),
-            mssp_table: Vec::new(),
+            mssp_table: MsspTable::new(),
             plugin_modules: Vec::new(),
             custom_classes: BTreeMap::new(),
             evennia_dir: None,

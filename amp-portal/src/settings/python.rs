@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use super::{MsspValue, Settings, DEFAULT_CLASSES};
+use super::{Settings, DEFAULT_CLASSES};
+use crate::telnet::mssp::{MsspTable, MsspValue};
 
 /// The script run by [`read_game_settings`]; it prints one JSON object.
 const SCRIPT: &str = include_str!("read_settings.py");
@@ -139,6 +140,16 @@ pub(crate) fn from_json(json: &Value) -> Result<Settings, SettingsError> {
     s.texts("ENCODINGS", &mut settings.encodings)?;
     s.text("IDLE_COMMAND", &mut settings.idle_command)?;
     s.text("SCREENREADER_REGEX_STRIP", &mut settings.screenreader_regex_strip)?;
+    s.boolean("COLOR_NO_DEFAULT", &mut settings.colors.no_default)?;
+    s.pairs("COLOR_ANSI_EXTRA_MAP", &mut settings.colors.ansi_extra_map)?;
+    s.pairs("COLOR_ANSI_XTERM256_BRIGHT_BG_EXTRA_MAP", &mut settings.colors.bright_bg_extra_map)?;
+    for (i, key) in
+        ["COLOR_XTERM256_EXTRA_FG", "COLOR_XTERM256_EXTRA_BG", "COLOR_XTERM256_EXTRA_GFG", "COLOR_XTERM256_EXTRA_GBG"]
+            .into_iter()
+            .enumerate()
+    {
+        s.texts(key, &mut settings.colors.xterm256_extra[i])?;
+    }
     s.integer("CLIENT_DEFAULT_WIDTH", &mut settings.client_default_width)?;
     s.integer("CLIENT_DEFAULT_HEIGHT", &mut settings.client_default_height)?;
     s.path("SERVER_LOG_FILE", &mut settings.server_log_file)?;
@@ -179,17 +190,16 @@ fn string_list(value: Option<&Value>) -> Option<Vec<String>> {
     value?.as_array()?.iter().map(|v| v.as_str().map(str::to_owned)).collect()
 }
 
-fn mssp_table(table: &Map<String, Value>) -> Result<Vec<(String, MsspValue)>, SettingsError> {
-    table
-        .iter()
-        .map(|(key, value)| {
-            let value = match value {
-                Value::Array(items) => MsspValue::Many(items.iter().map(python_str).collect()),
-                other => MsspValue::One(python_str(other)),
-            };
-            Ok((key.clone(), value))
-        })
-        .collect()
+fn mssp_table(table: &Map<String, Value>) -> Result<MsspTable, SettingsError> {
+    let mut out = MsspTable::new();
+    for (key, value) in table {
+        let value = match value {
+            Value::Array(items) => MsspValue::List(items.iter().map(python_str).collect()),
+            other => MsspValue::Text(python_str(other)),
+        };
+        out.set(key.clone(), value);
+    }
+    Ok(out)
 }
 
 /// `str(value)` as mssp.py sends it (the script keeps strings, numbers and
@@ -263,6 +273,14 @@ impl Reader<'_> {
         self.get(key, slot, |v| v.as_array()?.iter().map(pair).collect(), "a list of (port, port) pairs")
     }
 
+    fn pairs(&self, key: &str, slot: &mut Vec<(String, String)>) -> Result<(), SettingsError> {
+        let pair = |v: &Value| match v.as_array()?.as_slice() {
+            [a, b] => Some((a.as_str()?.to_owned(), b.as_str()?.to_owned())),
+            _ => None,
+        };
+        self.get(key, slot, |v| v.as_array()?.iter().map(pair).collect(), "a list of (str, str) pairs")
+    }
+
     fn texts(&self, key: &str, slot: &mut Vec<String>) -> Result<(), SettingsError> {
         self.get(key, slot, |v| string_list(Some(v)), "a list of strings")
     }
@@ -313,13 +331,14 @@ mod tests {
             "mssp": {"NAME": "x", "PORT": ["4000", 4001], "CRAWL DELAY": -1, "ADULT": false}
         });
         let s = from_json(&json).unwrap();
+        let table: Vec<(&str, &MsspValue)> = s.mssp_table.iter().collect();
         assert_eq!(
-            s.mssp_table,
+            table,
             vec![
-                ("NAME".into(), MsspValue::One("x".into())),
-                ("PORT".into(), MsspValue::Many(vec!["4000".into(), "4001".into()])),
-                ("CRAWL DELAY".into(), MsspValue::One("-1".into())),
-                ("ADULT".into(), MsspValue::One("False".into())),
+                ("NAME", &MsspValue::Text("x".into())),
+                ("PORT", &MsspValue::List(vec!["4000".into(), "4001".into()])),
+                ("CRAWL DELAY", &MsspValue::Text("-1".into())),
+                ("ADULT", &MsspValue::Text("False".into())),
             ]
         );
         assert_eq!(s.custom_classes.len(), 1);

@@ -194,6 +194,14 @@ impl Telnet {
         self.core.write_compressed(&out);
     }
 
+    /// Bytes already rendered and escaped for the wire (a text or prompt
+    /// from [`crate::render::telnet`]): written as Evennia's `send_text`
+    /// writes them, `transport.write(mccp_compress(data))`, with no line-end
+    /// fix.
+    pub fn write_data(&mut self, data: &[u8]) {
+        self.core.write_compressed(data);
+    }
+
     /// The `echo` send option: `echo = true` asks the client to echo its own
     /// typing again (`IAC WONT ECHO`), `false` to stop, for a password (`IAC
     /// WILL ECHO`). As in Evennia, these bytes are written as they are, not

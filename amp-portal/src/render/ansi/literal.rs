@@ -1,0 +1,115 @@
+//! An ordered alternation of literal strings, as Evennia builds its markup
+//! regexes: `re.compile("|".join(re.escape(key) for key, _ in table))` with a
+//! replacer that looks the match up in `dict(table)`.
+//!
+//! Python's alternation is leftmost-first: at each position the first key of
+//! the table that matches wins (not the longest); the replacement is the
+//! dict's, so for a key listed twice the *last* value counts.
+
+/// Literal keys in table order, each with its replacement.
+#[derive(Debug, Clone)]
+pub(crate) struct LiteralMap {
+    keys: Vec<Box<str>>,
+    values: Vec<Box<str>>,
+    /// For each first byte that starts a key, the candidates by second
+    /// byte: the keys (table order) that could match there: those whose
+    /// second byte it is, and the one-byte keys. Index 256 is "no second
+    /// byte" (end of text): the one-byte keys only.
+    by_first: Vec<Option<Box<[Vec<u16>]>>>,
+    /// Whether any key starts with this byte.
+    starts: [bool; 256],
+}
+
+impl LiteralMap {
+    /// Builds the map; `None` if a key is empty (an empty alternative would
+    /// match everywhere, which Evennia's tables never mean) or there are more
+    /// than `u16::MAX` keys.
+    pub(crate) fn new<'a>(table: impl IntoIterator<Item = (&'a str, &'a str)>) -> Option<Self> {
+        let mut keys: Vec<Box<str>> = Vec::new();
+        let mut values: Vec<Box<str>> = Vec::new();
+        for (key, value) in table {
+            if key.is_empty() {
+                return None;
+            }
+            match keys.iter().position(|k| &**k == key) {
+                // dict(table): the last value wins, the first position stays.
+                Some(i) => values[i] = value.into(),
+                None => {
+                    keys.push(key.into());
+                    values.push(value.into());
+                }
+            }
+        }
+        if keys.len() > usize::from(u16::MAX) {
+            return None;
+        }
+        let mut by_first: Vec<Option<Box<[Vec<u16>]>>> = vec![None; 256];
+        let mut starts = [false; 256];
+        for (i, key) in keys.iter().enumerate() {
+            let k = key.as_bytes();
+            starts[usize::from(k[0])] = true;
+            let table = by_first[usize::from(k[0])].get_or_insert_with(|| vec![Vec::new(); 257].into_boxed_slice());
+            match k.get(1) {
+                Some(&second) => table[usize::from(second)].push(i as u16),
+                // A one-byte key matches whatever follows, in its table place.
+                None => table.iter_mut().for_each(|c| c.push(i as u16)),
+            }
+        }
+        Some(LiteralMap { keys, values, by_first, starts })
+    }
+
+    /// Whether the map has no keys (then it never matches).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// The key matching at the start of `rest`, as (length, replacement).
+    #[inline]
+    fn match_at(&self, rest: &[u8]) -> Option<(usize, &str)> {
+        let table = self.by_first[usize::from(rest[0])].as_ref()?;
+        let second = rest.get(1).map_or(256, |&b| usize::from(b));
+        for &i in &table[second] {
+            let key = self.keys[usize::from(i)].as_bytes();
+            // The first two bytes are known to match; short keys compare by hand.
+            if key.len() <= rest.len()
+                && key[2.min(key.len())..].iter().zip(&rest[2.min(key.len())..]).all(|(a, b)| a == b)
+            {
+                return Some((key.len(), &self.values[usize::from(i)]));
+            }
+        }
+        None
+    }
+
+    /// `pattern.sub(replacer, text)` into `out`. With `not_after_pipe`, each
+    /// alternative carries Evennia's `(?<!\|)` lookbehind: no match right
+    /// after a `|` of `text`.
+    ///
+    /// Keys are whole UTF-8 strings, so a byte match always starts and ends
+    /// on character boundaries, as Python's code point match does.
+    pub(crate) fn replace_into(&self, text: &str, not_after_pipe: bool, out: &mut String) {
+        let bytes = text.as_bytes();
+        let mut copied = 0;
+        let mut i = 0;
+        while i < bytes.len() {
+            if !self.starts[usize::from(bytes[i])] || (not_after_pipe && i > 0 && bytes[i - 1] == b'|') {
+                i += 1;
+                continue;
+            }
+            match self.match_at(&bytes[i..]) {
+                Some((len, value)) => {
+                    out.push_str(&text[copied..i]);
+                    out.push_str(value);
+                    i += len;
+                    copied = i;
+                }
+                None => i += 1,
+            }
+        }
+        out.push_str(&text[copied..]);
+    }
+
+    /// Whether [`LiteralMap::replace_into`] could change `text`.
+    pub(crate) fn may_match(&self, text: &str) -> bool {
+        text.bytes().any(|b| self.starts[usize::from(b)])
+    }
+}

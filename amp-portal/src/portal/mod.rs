@@ -127,6 +127,9 @@ pub(crate) struct Shared {
     pub(crate) limits: SessionLimits,
     pub(crate) info: amp_evennia::Kwargs,
     pub(crate) admission: Notify,
+    /// The Server's calls take turns on it, in the order they arrived (see
+    /// the `handler` module).
+    pub(crate) arrival: tokio::sync::Mutex<()>,
     pub(crate) events: broadcast::Sender<PortalEvent>,
     pub(crate) stop: watch::Sender<Option<StopReason>>,
     pub(crate) amp: Mutex<Option<ServerHandle>>,
@@ -203,6 +206,7 @@ impl PortalBuilder {
             limits: self.limits,
             info,
             admission: Notify::new(),
+            arrival: tokio::sync::Mutex::new(()),
             events,
             stop,
             amp: Mutex::new(None),

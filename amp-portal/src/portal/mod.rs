@@ -49,7 +49,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use amp_evennia::role::function_call::FunctionRegistry;
 use amp_evennia::PackedDataCodec;
 use amp_runtime::server::{Server, ServerHandle};
-use amp_runtime::ConnectionConfig;
+use amp_runtime::{ConnectionConfig, Peer};
 use tokio::sync::{broadcast, watch, Notify};
 
 use crate::process::ServerProcess;
@@ -91,6 +91,16 @@ pub enum PortalEvent {
     SessionClosed {
         /// The session.
         sessid: u64,
+    },
+    /// A call to the Server failed: it answered an error, or its
+    /// connection dropped before the answer. The call is not repeated (what
+    /// it carried, a player's input say, is lost; Evennia's Portal only
+    /// logs such a failure, as this one also does).
+    ServerCallFailed {
+        /// The command: `MsgPortal2Server` or `AdminPortal2Server`.
+        command: &'static str,
+        /// What went wrong.
+        error: String,
     },
     /// The Portal is stopping.
     ShuttingDown,
@@ -256,6 +266,15 @@ impl Portal {
     /// Whether a Server is connected (has sent PSYNC and is still there).
     pub fn server_connected(&self) -> bool {
         lock(&self.shared.state).server_peer().is_some()
+    }
+
+    /// The Server's AMP connection, while a Server is connected (has sent
+    /// PSYNC and is still there): for calls the Portal never makes on its
+    /// own (the Server's `MsgStatus`, `FunctionCall` to the game's
+    /// functions) and for tests that watch the wire ([`Peer::flush`],
+    /// [`Peer::outstanding_calls`]).
+    pub fn server_peer(&self) -> Option<Peer> {
+        lock(&self.shared.state).server_peer()
     }
 
     /// The number of sessions the Server knows of.

@@ -18,5 +18,4 @@ pub use payload::operation::Operation;
 pub use payload::session::SessionData;
 pub use payload::status::PortalStatus;
 pub use payload::{Envelope, Kwargs, PayloadError, SessId};
-pub use role::portal::PortalAmp;
 pub use role::server::EvenniaServer;

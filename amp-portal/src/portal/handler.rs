@@ -1,4 +1,14 @@
 //! The Portal's answers on its AMP port.
+//!
+//! The Server's output and admin operations are applied in the order they
+//! arrived, as Evennia's Portal applies them: output must reach a player in
+//! the order the game sent it, and an SDISCONN must not overtake the output
+//! sent before it. The runtime runs calls concurrently (a call that awaits is
+//! moved to a task of its own and the next box is read), and a large output
+//! is decoded on the blocking pool: each call therefore first takes its turn
+//! on `Shared::arrival`, a FIFO lock, before its first await (the runtime
+//! polls each call once as it reads it, so the turns are taken in arrival
+//! order), and holds it until it is applied.
 
 use amp_evennia::commands::slices::{
     AdminServer2PortalSlicesArguments, AdminServer2PortalSlicesError, AdminServer2PortalSlicesResponse,
@@ -38,9 +48,10 @@ impl PortalAmpHandler for Handler {
         _cx: &Context,
         args: MsgServer2PortalSlicesArguments,
     ) -> Result<MsgServer2PortalSlicesResponse, MsgServer2PortalSlicesError> {
+        let _turn = self.portal.shared.arrival.lock().await;
         let packer = self.portal.shared.packer;
         let slices = args.packed_data;
-        // Large output is decoded off the executor; small inline, in order.
+        // Large output is decoded off the executor, the turn held meanwhile.
         let decoded = if packer.is_heavy(&slices) {
             packer.decode(slices, Message::from_pickle).await
         } else {
@@ -59,6 +70,7 @@ impl PortalAmpHandler for Handler {
         cx: &Context,
         args: AdminServer2PortalSlicesArguments,
     ) -> Result<AdminServer2PortalSlicesResponse, AdminServer2PortalSlicesError> {
+        let _turn = self.portal.shared.arrival.lock().await;
         let exception = |text: String| AdminServer2PortalSlicesError::Exception(evennia_description(text));
         let admin = self
             .portal

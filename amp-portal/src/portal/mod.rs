@@ -49,7 +49,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use amp_evennia::role::function_call::FunctionRegistry;
 use amp_evennia::PackedDataCodec;
 use amp_runtime::server::{Server, ServerHandle};
-use amp_runtime::ConnectionConfig;
+use amp_runtime::{ConnectionConfig, Peer};
 use tokio::sync::{broadcast, watch, Notify};
 
 use crate::process::ServerProcess;
@@ -97,6 +97,16 @@ pub enum PortalEvent {
         /// The session.
         sessid: u64,
     },
+    /// A call to the Server failed: it answered an error, or its
+    /// connection dropped before the answer. The call is not repeated (what
+    /// it carried, a player's input say, is lost; Evennia's Portal only
+    /// logs such a failure, as this one also does).
+    ServerCallFailed {
+        /// The command: `MsgPortal2Server` or `AdminPortal2Server`.
+        command: &'static str,
+        /// What went wrong.
+        error: String,
+    },
     /// The Portal is stopping.
     ShuttingDown,
 }
@@ -132,6 +142,9 @@ pub(crate) struct Shared {
     pub(crate) limits: SessionLimits,
     pub(crate) info: amp_evennia::Kwargs,
     pub(crate) admission: Notify,
+    /// The Server's calls take turns on it, in the order they arrived (see
+    /// the `handler` module).
+    pub(crate) arrival: tokio::sync::Mutex<()>,
     pub(crate) events: broadcast::Sender<PortalEvent>,
     pub(crate) stop: watch::Sender<Option<StopReason>>,
     pub(crate) amp: Mutex<Option<ServerHandle>>,
@@ -208,6 +221,7 @@ impl PortalBuilder {
             limits: self.limits,
             info,
             admission: Notify::new(),
+            arrival: tokio::sync::Mutex::new(()),
             events,
             stop,
             amp: Mutex::new(None),
@@ -263,6 +277,15 @@ impl Portal {
     /// `count_loggedin()`).
     pub fn logged_in_count(&self) -> usize {
         lock(&self.shared.state).sessions.values().filter(|e| e.admitted && e.data.logged_in()).count()
+    }
+
+    /// The Server's AMP connection, while a Server is connected (has sent
+    /// PSYNC and is still there): for calls the Portal never makes on its
+    /// own (the Server's `MsgStatus`, `FunctionCall` to the game's
+    /// functions) and for tests that watch the wire ([`Peer::flush`],
+    /// [`Peer::outstanding_calls`]).
+    pub fn server_peer(&self) -> Option<Peer> {
+        lock(&self.shared.state).server_peer()
     }
 
     /// The number of sessions the Server knows of.

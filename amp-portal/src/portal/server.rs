@@ -58,9 +58,11 @@ impl Portal {
                     .map_err(|e| e.to_string()),
             }
         });
+        let portal = self.clone();
         tokio::spawn(async move {
-            if let Err(e) = call.finish().await {
-                tracing::warn!(error = %e, "the Server did not take {what}");
+            if let Err(error) = call.finish().await {
+                tracing::warn!(%error, "the Server did not take {what}");
+                portal.emit(PortalEvent::ServerCallFailed { command: what, error });
             }
         });
     }

@@ -1,10 +1,13 @@
-//! What Evennia's Portal sends to a connection on its AMP port that is not AMP.
+//! The Portal role lives in `amp-portal` (its `portal::Portal`: the
+//! players' sessions, the AMP link to the Server and the launcher). What is
+//! left here is a fact about Evennia's Portal that more than one crate
+//! needs: what it answers on its AMP port to a connection that is not AMP.
 
 /// What Evennia 6.1's Portal sends, byte for byte (259 bytes), to a connection
 /// on its AMP port whose data does not start with NUL, before closing it
 /// (`_HTTP_WARNING` in `evennia/server/portal/amp.py`; captured in
-/// `tests/fixtures/evennia-6.1/captures.txt`). [`PortalAmp`](super::PortalAmp)
-/// sends it as its [`ConnectionConfig::non_amp_reply`](amp_runtime::ConnectionConfig::non_amp_reply).
+/// `tests/fixtures/evennia-6.1/captures.txt`). amp-portal's Portal sends it
+/// as its [`ConnectionConfig::non_amp_reply`](amp_runtime::ConnectionConfig::non_amp_reply).
 ///
 /// Evennia checks every read; the runtime checks only the first byte of a
 /// connection, so a box split across reads is never mistaken for HTTP.

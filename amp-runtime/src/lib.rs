@@ -8,6 +8,7 @@ pub mod client;
 pub mod command;
 pub mod connection;
 pub mod dynamic;
+pub mod python;
 mod router;
 pub mod server;
 pub mod types;

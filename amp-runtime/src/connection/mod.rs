@@ -20,7 +20,6 @@
 //!   answer for [`ConnectionConfig::eof_grace`] (the peer may have shut down
 //!   only its sending side); Twisted closes at once (a zero grace).
 
-mod bytes_repr;
 mod close;
 mod config;
 #[allow(clippy::module_inception)] // the module is named after its main type, as is the folder
@@ -37,7 +36,6 @@ mod tls;
 mod transport;
 mod unix_fd;
 
-pub use bytes_repr::python_bytes_repr;
 pub use close::CloseReason;
 pub use config::ConnectionConfig;
 pub use connection::{Connection, ConnectionBuilder};

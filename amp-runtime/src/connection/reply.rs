@@ -6,11 +6,11 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use super::bytes_repr::unhandled_description;
 use super::close::CloseReason;
 use super::context::{Context, ReplyEncoder};
 use super::shared::{After, Frame, Outgoing, Shared, ANSWER, ERROR, ERROR_CODE, ERROR_DESCRIPTION};
 use super::Reply;
+use crate::python::bytes_repr;
 use crate::types::ArgContext;
 use crate::wire::{AmpBox, Lossy, MAX_VALUE_LEN};
 
@@ -168,6 +168,11 @@ pub(crate) async fn send(shared: &Arc<Shared>, cx: &Context, command: &[u8], pla
             drop(ordinal);
         }
     }
+}
+
+/// The `_error_description` Twisted sends for a command nobody handles.
+fn unhandled_description(command: &[u8]) -> String {
+    format!("Unhandled Command: {}", bytes_repr(command))
 }
 
 fn fail(shared: &Shared, cx: &Context, command: &[u8], tag: &Bytes, why: String) -> Option<Outgoing> {

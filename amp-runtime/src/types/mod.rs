@@ -34,9 +34,9 @@ mod error;
 mod float;
 mod integer;
 mod list_of;
-pub(crate) mod python_int;
 mod text;
 
+pub use crate::python::MAX_INTEGER_DIGITS;
 pub use amp_list::AmpList;
 pub use context::ArgContext;
 pub use date_time::DateTime;
@@ -46,7 +46,6 @@ pub use error::{DecodeError, DecodeErrorKind};
 pub use float::Float;
 pub use integer::{Integer, IntegerValue};
 pub use list_of::ListOf;
-pub use python_int::MAX_INTEGER_DIGITS;
 pub use text::{Boolean, Path, String, Unicode};
 
 pub(crate) use amp_list::{read_boxes, write_boxes};

@@ -7,6 +7,8 @@
 
 use std::fmt::{self, Display, Formatter, Write};
 
+use amp_runtime::python::write_bytes_repr;
+
 use super::value::{Object, ObjectKind, Value};
 
 impl Display for Value {
@@ -135,24 +137,6 @@ fn write_str_repr(f: &mut Formatter<'_>, s: &str) -> fmt::Result {
         }
     }
     f.write_char(quote)
-}
-
-fn write_bytes_repr(f: &mut Formatter<'_>, b: &[u8]) -> fmt::Result {
-    let quote = if b.contains(&b'\'') && !b.contains(&b'"') { b'"' } else { b'\'' };
-    f.write_char('b')?;
-    f.write_char(char::from(quote))?;
-    for &c in b {
-        match c {
-            b'\\' => f.write_str("\\\\")?,
-            b'\t' => f.write_str("\\t")?,
-            b'\n' => f.write_str("\\n")?,
-            b'\r' => f.write_str("\\r")?,
-            c if c == quote => write!(f, "\\{}", char::from(c))?,
-            0x20..=0x7e => f.write_char(char::from(c))?,
-            c => write!(f, "\\x{c:02x}")?,
-        }
-    }
-    f.write_char(char::from(quote))
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use amp_runtime::dynamic::decode_fields;
+use amp_runtime::wire::{ANSWER, ASK, COMMAND, ERROR, ERROR_CODE, ERROR_DESCRIPTION};
 use amp_runtime::{AmpBox, AmpCodec, ArgContext, Limits};
 use bytes::{Bytes, BytesMut};
 use serde_json::{json, Map, Value as Json};
@@ -102,7 +103,7 @@ fn split(file: &Path, raw: Bytes) -> Stream {
 
 /// The tag of an answer box (`_answer` or `_error`).
 fn answer_tag(b: &AmpBox) -> Option<&Bytes> {
-    b.get("_answer").or_else(|| b.get("_error"))
+    b.get(ANSWER).or_else(|| b.get(ERROR))
 }
 
 /// For each box of each stream, the index of the call it answers in the
@@ -116,7 +117,7 @@ fn match_answers(streams: &[Stream]) -> Vec<Vec<Option<usize>>> {
         // The calls of the other stream by tag, in order.
         let mut calls: HashMap<&Bytes, std::collections::VecDeque<usize>> = HashMap::new();
         for (i, b) in streams[1 - s].boxes.iter().enumerate() {
-            if let (Some(_), Some(tag)) = (b.get("_command"), b.get("_ask")) {
+            if let (Some(_), Some(tag)) = (b.get(COMMAND), b.get(ASK)) {
                 calls.entry(tag).or_default().push_back(i);
             }
         }
@@ -155,7 +156,7 @@ fn box_line(stream: usize, b: &AmpBox, call: Option<&AmpBox>, loaded: Option<&Lo
     line.insert("box".into(), box_to_json(b));
     let Some(loaded) = loaded else { return Json::Object(line) };
     let registry = &loaded.registry;
-    if let Some(name) = b.get("_command") {
+    if let Some(name) = b.get(COMMAND) {
         if let (Some(def), Some(original)) = (loaded.command(name), loaded.original_command(name)) {
             line.insert("command".into(), Json::String(def.name.clone()));
             match decode_fields(&def.arguments, b, registry, &mut ArgContext::new()) {
@@ -173,12 +174,12 @@ fn box_line(stream: usize, b: &AmpBox, call: Option<&AmpBox>, loaded: Option<&Lo
         }
         return Json::Object(line);
     }
-    let Some(name) = call.and_then(|c| c.get("_command")) else { return Json::Object(line) };
+    let Some(name) = call.and_then(|c| c.get(COMMAND)) else { return Json::Object(line) };
     let (Some(def), Some(original)) = (loaded.command(name), loaded.original_command(name)) else {
         return Json::Object(line);
     };
     line.insert("answer_to".into(), Json::String(def.name.clone()));
-    if b.contains_key("_answer") {
+    if b.contains_key(ANSWER) {
         match decode_fields(&def.response, b, registry, &mut ArgContext::new()) {
             Ok(values) => {
                 let shown = show_fields(original, &original.response, &values);
@@ -193,7 +194,7 @@ fn box_line(stream: usize, b: &AmpBox, call: Option<&AmpBox>, loaded: Option<&Lo
         }
     } else {
         let text = |key: &str| String::from_utf8_lossy(b.get(key).map(|v| &v[..]).unwrap_or_default()).into_owned();
-        line.insert("error".into(), json!({ "code": text("_error_code"), "description": text("_error_description") }));
+        line.insert("error".into(), json!({ "code": text(ERROR_CODE), "description": text(ERROR_DESCRIPTION) }));
     }
     Json::Object(line)
 }

@@ -17,17 +17,20 @@
 //! assert!(errors[0].render("sum.toml", text).starts_with("sum.toml:2:35: unknown type `Integr`"));
 //! ```
 
+mod detail;
 pub mod error;
 pub mod model;
 pub mod naming;
 mod parse;
+mod suggest;
 mod validate;
+pub mod wire;
 
 use std::path::Path;
 
 pub use error::{line_col, render_all, SchemaError};
 pub use model::{CommandDef, CustomType, ErrorDef, Field, IntRepr, ProtocolDef, Schema, Span, TypeRef, BUILTIN_TYPES};
-pub use validate::{validate, MAX_KEY_LEN, MAX_VALUE_LEN, RESERVED_KEYS};
+pub use validate::validate;
 
 /// Parses a TOML schema and validates it. On failure, returns every error
 /// found (syntax errors stop the parse; all others are collected), sorted by

@@ -32,10 +32,7 @@ use tracing::Instrument;
 use super::close::CloseReason;
 use super::context::Context;
 use super::reply::{self, ReplyPlan};
-use super::shared::{
-    lock, After, CallKind, Delivery, Frame, Outgoing, PendingCall, Received, Shared, ANSWER, ASK, COMMAND, ERROR,
-    ERROR_CODE, ERROR_DESCRIPTION,
-};
+use super::shared::{lock, After, CallKind, Delivery, Frame, Outgoing, PendingCall, Received, Shared};
 use super::switch::SwitchedStream;
 use super::tags::parse_tag;
 use super::tls::{self, TlsRole, START_TLS_COMMAND};
@@ -43,7 +40,9 @@ use super::transport::Transport;
 use super::unix_fd::MAX_FDS_PER_MESSAGE;
 use super::{BoxFuture, Reply, Responder};
 use crate::command::RemoteError;
-use crate::wire::{AmpBox, AmpCodec, Lossy, OutBuf, ProtocolError};
+use crate::wire::{
+    AmpBox, AmpCodec, Lossy, OutBuf, ProtocolError, ANSWER, ASK, COMMAND, ERROR, ERROR_CODE, ERROR_DESCRIPTION,
+};
 
 /// Rounds of read/write work per poll before yielding to other tasks.
 const ROUNDS_PER_POLL: usize = 32;
@@ -619,7 +618,7 @@ impl Driver {
     ) -> Option<Event> {
         let number = parse_tag(tag);
         let Some(PendingCall { tx, kind }) = number.and_then(|n| self.shared.take_pending(n)) else {
-            let kind = if outcome.is_ok() { "_answer" } else { "_error" };
+            let kind = if outcome.is_ok() { ANSWER } else { ERROR };
             match number {
                 Some(n) if n <= self.shared.last_tag() => tracing::debug!(
                     tag = %Lossy(tag.to_vec()), kind, "answer to a call that stopped waiting (cancelled or timed out): dropped"

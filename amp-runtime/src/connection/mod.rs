@@ -34,6 +34,7 @@ mod switch;
 mod tags;
 mod tls;
 mod transport;
+pub(crate) mod typed;
 mod unix_fd;
 
 pub use close::CloseReason;

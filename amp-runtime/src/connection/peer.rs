@@ -12,13 +12,13 @@ use tokio_rustls::rustls::pki_types::CertificateDer;
 
 use super::close::CloseReason;
 use super::context::Context;
-use super::shared::{lock, After, CallKind, Delivery, Frame, Outgoing, Received, Shared, ANSWER, ASK, COMMAND};
+use super::shared::{lock, After, CallKind, Delivery, Frame, Outgoing, Received, Shared};
 use super::switch::SwitchedStream;
 use super::tags::format_tag;
 use super::tls::{StartTlsError, TlsRole, START_TLS_COMMAND};
 use crate::command::{CallError, Command, NoError};
 use crate::types::{ArgContext, BoxFields};
-use crate::wire::{AmpBox, EncodeError, Lossy};
+use crate::wire::{AmpBox, EncodeError, Lossy, ANSWER, ASK, COMMAND};
 
 /// A handle to call the peer of a connection. Cheap to clone; every clone
 /// drives the same connection.

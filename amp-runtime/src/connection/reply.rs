@@ -8,11 +8,14 @@ use bytes::Bytes;
 
 use super::close::CloseReason;
 use super::context::{Context, ReplyEncoder};
-use super::shared::{After, Frame, Outgoing, Shared, ANSWER, ERROR, ERROR_CODE, ERROR_DESCRIPTION};
+use super::shared::{After, Frame, Outgoing, Shared};
 use super::Reply;
 use crate::python::bytes_repr;
 use crate::types::ArgContext;
-use crate::wire::{AmpBox, Lossy, MAX_VALUE_LEN};
+use crate::wire::{
+    AmpBox, Lossy, ANSWER, ERROR, ERROR_CODE, ERROR_DESCRIPTION, MAX_VALUE_LEN, UNHANDLED_ERROR_CODE,
+    UNKNOWN_ERROR_CODE,
+};
 
 /// What to send for one handled call.
 pub(crate) enum ReplyPlan {
@@ -97,22 +100,25 @@ pub(crate) fn plan(shared: &Shared, cx: &Context, command: &[u8], ask: Option<&B
             } else {
                 After::Nothing
             };
-            let code =
-                if e.code.is_empty() || e.code.len() > MAX_VALUE_LEN { Bytes::from_static(b"UNKNOWN") } else { e.code };
+            let code = if e.code.is_empty() || e.code.len() > MAX_VALUE_LEN {
+                Bytes::from_static(UNKNOWN_ERROR_CODE.as_bytes())
+            } else {
+                e.code
+            };
             let frame = Frame::Box(error_box(tag, &code, e.description.as_bytes()));
             ReplyPlan::Send(Outgoing { frame, fds: Vec::new(), after })
         }
         Reply::Unhandled => {
             tracing::debug!(command = %name, "answering UNHANDLED");
             let description = unhandled_description(command);
-            ReplyPlan::Send(Outgoing::boxed(error_box(tag, b"UNHANDLED", description.as_bytes())))
+            ReplyPlan::Send(Outgoing::boxed(error_box(tag, UNHANDLED_ERROR_CODE.as_bytes(), description.as_bytes())))
         }
         Reply::Failed(why) => {
             let keep = shared.config.keep_connection_on_undeclared_failure;
             tracing::error!(command = %name, error = %why, keep_connection = keep,
                 "handler failed in an undeclared way: answering UNKNOWN");
             let after = if keep { After::Nothing } else { After::Close(CloseReason::UndeclaredFailure) };
-            let frame = Frame::Box(error_box(tag, b"UNKNOWN", b"Unknown Error"));
+            let frame = Frame::Box(error_box(tag, UNKNOWN_ERROR_CODE.as_bytes(), b"Unknown Error"));
             ReplyPlan::Send(Outgoing { frame, fds: Vec::new(), after })
         }
     }

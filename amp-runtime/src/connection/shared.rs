@@ -20,14 +20,6 @@ use super::tls::{TlsRole, TlsState};
 use crate::command::{CallError, NoError, RemoteError};
 use crate::wire::{AmpBox, EncodeError, BY_REFERENCE};
 
-/// Box keys of the request/response layer.
-pub(crate) const COMMAND: &str = "_command";
-pub(crate) const ASK: &str = "_ask";
-pub(crate) const ANSWER: &str = "_answer";
-pub(crate) const ERROR: &str = "_error";
-pub(crate) const ERROR_CODE: &str = "_error_code";
-pub(crate) const ERROR_DESCRIPTION: &str = "_error_description";
-
 /// Locks a std mutex, ignoring poisoning: the data under these locks stays
 /// consistent even if a holder panicked (every update is a single step).
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {

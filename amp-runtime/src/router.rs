@@ -90,9 +90,9 @@ impl Router {
         Fut: Future<Output = Result<C::Response, C::Error>> + Send + 'static,
     {
         let handler = Arc::new(handler);
-        let route: Handler = Arc::new(move |cx, args| {
-            let handler = handler.clone();
-            Box::pin(async move { typed::answer::<C, _, _>(&cx, args, |args| handler(cx.clone(), args)).await })
+        let route: Handler = Arc::new(move |cx: Context, args| {
+            let (handler, handler_cx) = (handler.clone(), cx.clone());
+            Box::pin(typed::answer::<C, _, _>(cx, args, move |args| handler(handler_cx, args)))
         });
         self.routes.insert(Bytes::from_static(C::NAME.as_bytes()), route);
         self

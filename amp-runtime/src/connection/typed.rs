@@ -3,11 +3,13 @@
 //! [`Reply`]. Generated dispatchers and [`Router::command`](crate::Router::command)
 //! both answer through [`answer`].
 
+use std::borrow::Borrow;
 use std::future::Future;
 
 use bytes::Bytes;
 
-use super::{Context, ErrorReply, Reply};
+use super::context::Context;
+use super::responder::{ErrorReply, Reply};
 use crate::command::{Command, CommandError};
 use crate::types::{ArgContext, BoxFields};
 use crate::wire::AmpBox;
@@ -17,12 +19,15 @@ use crate::wire::AmpBox;
 /// error (fatal ones close the connection after the answer) or, for
 /// arguments that do not decode or a response that does not encode, an
 /// undeclared failure.
-pub(crate) async fn answer<C, F, Fut>(cx: &Context, arguments: AmpBox, handler: F) -> Reply
+///
+/// `cx` is borrowed or owned, so that a caller can box this future alone.
+pub(crate) async fn answer<C, F, Fut>(cx: impl Borrow<Context>, arguments: AmpBox, handler: F) -> Reply
 where
     C: Command,
     F: FnOnce(C::Arguments) -> Fut,
     Fut: Future<Output = Result<C::Response, C::Error>>,
 {
+    let cx = cx.borrow();
     let mut acx = cx.decode_context();
     let decoded = C::Arguments::read_fields(&arguments, &mut acx);
     // Descriptors no argument claimed stay available to the handler.

@@ -33,6 +33,11 @@ pub use num_bigint::BigInt;
 #[doc(hidden)]
 pub mod __private;
 
+/// Round-trip checks shared by this repository's tests and fuzz targets.
+/// Not a public API.
+#[doc(hidden)]
+pub mod testing;
+
 // The README's Rust examples are compiled and run as doctests of this crate.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]

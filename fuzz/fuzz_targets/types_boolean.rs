@@ -2,11 +2,9 @@
 
 #![no_main]
 
-mod types_common;
-
+use amp_runtime::testing::assert_round_trip_bytes as round_trip;
 use amp_runtime::types::Boolean;
 use libfuzzer_sys::fuzz_target;
-use types_common::round_trip;
 
 fuzz_target!(|data: &[u8]| {
     let expected = match data {

@@ -3,12 +3,10 @@
 
 #![no_main]
 
-mod types_common;
-
+use amp_runtime::testing::assert_round_trip_bytes as round_trip;
 use amp_runtime::types::Integer;
 use amp_runtime::BigInt;
 use libfuzzer_sys::fuzz_target;
-use types_common::round_trip;
 
 fuzz_target!(|data: &[u8]| {
     let big = round_trip::<Integer<BigInt>>(data);

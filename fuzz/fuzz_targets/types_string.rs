@@ -2,13 +2,11 @@
 
 #![no_main]
 
-mod types_common;
-
+use amp_runtime::testing::assert_round_trip_bytes as round_trip;
 use amp_runtime::types::String;
 use amp_runtime::StringArgument;
 use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
-use types_common::round_trip;
 
 fuzz_target!(|data: &[u8]| {
     let (value, canonical) = round_trip::<String>(data).expect("every byte string is a String");

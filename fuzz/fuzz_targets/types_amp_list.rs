@@ -6,7 +6,7 @@
 #![no_main]
 
 use amp_runtime::testing::{round_trip_field, Same};
-use amp_runtime::types::{optional, required, write_optional, AmpList, Integer, ListOf, String, Unicode};
+use amp_runtime::types::{self, optional, required, write_optional};
 use amp_runtime::{AmpBox, ArgContext, ArgumentType, BoxFields, DecodeError, EncodeError};
 use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
@@ -14,7 +14,7 @@ use libfuzzer_sys::fuzz_target;
 #[derive(Debug, PartialEq)]
 struct Item {
     id: i64,
-    label: Option<std::string::String>,
+    label: Option<String>,
     tags: Option<Vec<Bytes>>,
 }
 
@@ -26,15 +26,15 @@ impl Same for Item {
 
 impl BoxFields for Item {
     fn write_fields(&self, out: &mut AmpBox, cx: &mut ArgContext) -> Result<(), EncodeError> {
-        Integer::<i64>::to_box("id", &self.id, out, cx)?;
-        write_optional::<Unicode>("label", &self.label, out, cx)?;
-        write_optional::<ListOf<String>>("tags", &self.tags, out, cx)
+        types::Integer::<i64>::to_box("id", &self.id, out, cx)?;
+        write_optional::<types::Unicode>("label", &self.label, out, cx)?;
+        write_optional::<types::ListOf<types::String>>("tags", &self.tags, out, cx)
     }
     fn read_fields(input: &AmpBox, cx: &mut ArgContext) -> Result<Self, DecodeError> {
         Ok(Item {
-            id: required::<Integer>("id", input, cx)?,
-            label: optional::<Unicode>("label", input, cx)?,
-            tags: optional::<ListOf<String>>("tags", input, cx)?,
+            id: required::<types::Integer>("id", input, cx)?,
+            label: optional::<types::Unicode>("label", input, cx)?,
+            tags: optional::<types::ListOf<types::String>>("tags", input, cx)?,
         })
     }
 }
@@ -42,7 +42,7 @@ impl BoxFields for Item {
 /// An element whose only field is optional: `00 00` when absent.
 #[derive(Debug, PartialEq)]
 struct Sparse {
-    note: Option<std::string::String>,
+    note: Option<String>,
 }
 
 impl Same for Sparse {
@@ -53,17 +53,17 @@ impl Same for Sparse {
 
 impl BoxFields for Sparse {
     fn write_fields(&self, out: &mut AmpBox, cx: &mut ArgContext) -> Result<(), EncodeError> {
-        write_optional::<Unicode>("note", &self.note, out, cx)
+        write_optional::<types::Unicode>("note", &self.note, out, cx)
     }
     fn read_fields(input: &AmpBox, cx: &mut ArgContext) -> Result<Self, DecodeError> {
-        Ok(Sparse { note: optional::<Unicode>("note", input, cx)? })
+        Ok(Sparse { note: optional::<types::Unicode>("note", input, cx)? })
     }
 }
 
 fn check<T: BoxFields + Same>(value: &Bytes) {
     let mut input = AmpBox::new();
     input.insert("items", value.clone());
-    round_trip_field::<AmpList<T>>("items", &input).unwrap_or_else(|e| panic!("{e}"));
+    round_trip_field::<types::AmpList<T>>("items", &input).unwrap_or_else(|e| panic!("{e}"));
 }
 
 fuzz_target!(|data: &[u8]| {

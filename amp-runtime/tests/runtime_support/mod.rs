@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use amp_runtime::command::ErrorCode;
 use amp_runtime::connection::{Connection, ConnectionConfig};
-use amp_runtime::types::{optional, required, write_optional, Descriptor, Integer, String as AmpString};
+use amp_runtime::types::{self, optional, required, write_optional};
 use amp_runtime::{
     AmpBox, AmpCodec, ArgContext, ArgumentType, BoxFields, Command, CommandError, Context, DecodeError, EncodeError,
     NoError, Responder, Router,
@@ -61,11 +61,11 @@ pub struct SumArgs {
 }
 impl BoxFields for SumArgs {
     fn write_fields(&self, out: &mut AmpBox, cx: &mut ArgContext) -> Result<(), EncodeError> {
-        Integer::<i64>::to_box("a", &self.a, out, cx)?;
-        Integer::<i64>::to_box("b", &self.b, out, cx)
+        types::Integer::<i64>::to_box("a", &self.a, out, cx)?;
+        types::Integer::<i64>::to_box("b", &self.b, out, cx)
     }
     fn read_fields(input: &AmpBox, cx: &mut ArgContext) -> Result<Self, DecodeError> {
-        Ok(SumArgs { a: required::<Integer>("a", input, cx)?, b: required::<Integer>("b", input, cx)? })
+        Ok(SumArgs { a: required::<types::Integer>("a", input, cx)?, b: required::<types::Integer>("b", input, cx)? })
     }
 }
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,10 +74,10 @@ pub struct Total {
 }
 impl BoxFields for Total {
     fn write_fields(&self, out: &mut AmpBox, cx: &mut ArgContext) -> Result<(), EncodeError> {
-        Integer::<i64>::to_box("total", &self.total, out, cx)
+        types::Integer::<i64>::to_box("total", &self.total, out, cx)
     }
     fn read_fields(input: &AmpBox, cx: &mut ArgContext) -> Result<Self, DecodeError> {
-        Ok(Total { total: required::<Integer>("total", input, cx)? })
+        Ok(Total { total: required::<types::Integer>("total", input, cx)? })
     }
 }
 command!(Sum, "Sum", true, SumArgs, Total, NoError, &[], &[]);
@@ -90,13 +90,13 @@ pub struct DivideArgs {
 }
 impl BoxFields for DivideArgs {
     fn write_fields(&self, out: &mut AmpBox, cx: &mut ArgContext) -> Result<(), EncodeError> {
-        Integer::<i64>::to_box("numerator", &self.numerator, out, cx)?;
-        Integer::<i64>::to_box("denominator", &self.denominator, out, cx)
+        types::Integer::<i64>::to_box("numerator", &self.numerator, out, cx)?;
+        types::Integer::<i64>::to_box("denominator", &self.denominator, out, cx)
     }
     fn read_fields(input: &AmpBox, cx: &mut ArgContext) -> Result<Self, DecodeError> {
         Ok(DivideArgs {
-            numerator: required::<Integer>("numerator", input, cx)?,
-            denominator: required::<Integer>("denominator", input, cx)?,
+            numerator: required::<types::Integer>("numerator", input, cx)?,
+            denominator: required::<types::Integer>("denominator", input, cx)?,
         })
     }
 }
@@ -106,10 +106,10 @@ pub struct Quotient {
 }
 impl BoxFields for Quotient {
     fn write_fields(&self, out: &mut AmpBox, cx: &mut ArgContext) -> Result<(), EncodeError> {
-        Integer::<i64>::to_box("result", &self.result, out, cx)
+        types::Integer::<i64>::to_box("result", &self.result, out, cx)
     }
     fn read_fields(input: &AmpBox, cx: &mut ArgContext) -> Result<Self, DecodeError> {
-        Ok(Quotient { result: required::<Integer>("result", input, cx)? })
+        Ok(Quotient { result: required::<types::Integer>("result", input, cx)? })
     }
 }
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,10 +168,10 @@ impl Text {
 }
 impl BoxFields for Text {
     fn write_fields(&self, out: &mut AmpBox, cx: &mut ArgContext) -> Result<(), EncodeError> {
-        AmpString::to_box("text", &self.text, out, cx)
+        types::String::to_box("text", &self.text, out, cx)
     }
     fn read_fields(input: &AmpBox, cx: &mut ArgContext) -> Result<Self, DecodeError> {
-        Ok(Text { text: required::<AmpString>("text", input, cx)? })
+        Ok(Text { text: required::<types::String>("text", input, cx)? })
     }
 }
 command!(Echo, "Echo", true, Text, Text, NoError, &[], &[]);
@@ -208,13 +208,13 @@ pub struct FdArgs {
 }
 impl BoxFields for FdArgs {
     fn write_fields(&self, out: &mut AmpBox, cx: &mut ArgContext) -> Result<(), EncodeError> {
-        Descriptor::to_box("fd", &self.fd, out, cx)?;
-        write_optional::<Descriptor>("second", &self.second, out, cx)
+        types::Descriptor::to_box("fd", &self.fd, out, cx)?;
+        write_optional::<types::Descriptor>("second", &self.second, out, cx)
     }
     fn read_fields(input: &AmpBox, cx: &mut ArgContext) -> Result<Self, DecodeError> {
         Ok(FdArgs {
-            fd: required::<Descriptor>("fd", input, cx)?,
-            second: optional::<Descriptor>("second", input, cx)?,
+            fd: required::<types::Descriptor>("fd", input, cx)?,
+            second: optional::<types::Descriptor>("second", input, cx)?,
         })
     }
 }
@@ -224,10 +224,10 @@ pub struct FdResponse {
 }
 impl BoxFields for FdResponse {
     fn write_fields(&self, out: &mut AmpBox, cx: &mut ArgContext) -> Result<(), EncodeError> {
-        Descriptor::to_box("fd", &self.fd, out, cx)
+        types::Descriptor::to_box("fd", &self.fd, out, cx)
     }
     fn read_fields(input: &AmpBox, cx: &mut ArgContext) -> Result<Self, DecodeError> {
-        Ok(FdResponse { fd: required::<Descriptor>("fd", input, cx)? })
+        Ok(FdResponse { fd: required::<types::Descriptor>("fd", input, cx)? })
     }
 }
 // Writes to the passed descriptor(s); answers a new pipe's read end

@@ -1,4 +1,4 @@
-#![doc = "AMP for Rust: byte-exact with Twisted's `twisted.protocols.amp`."]
+#![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
 // Lets `#[amp_command]` output, which names `::amp_runtime`, compile inside this crate too.

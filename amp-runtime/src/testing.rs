@@ -8,7 +8,7 @@
 //! and generic, so nothing of it reaches a program that does not call it.
 //!
 //! The property, for a value: it encodes; the bytes decode to the same value
-//! ([`Same`]: floats by their bits, any NaN alike); that value encodes to the
+//! ([`Same`](crate::testing::Same): floats by their bits, any NaN alike); that value encodes to the
 //! very same bytes. For bytes: where they decode at all, the value keeps the
 //! property above (its encoding is canonical).
 

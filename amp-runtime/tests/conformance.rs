@@ -1,5 +1,6 @@
-//! Every encoding vector of amp-wire-facts.md and of Twisted's own
-//! `twisted/test/test_amp.py`, as exact bytes, in both directions.
+//! Every encoding vector of AMP's argument types, as Twisted 26.10 writes
+//! them and as Twisted's own `twisted/test/test_amp.py` checks them: exact
+//! bytes, both directions.
 
 use std::os::fd::OwnedFd;
 use std::os::unix::fs::MetadataExt;
@@ -42,7 +43,7 @@ fn utc_christmas(offset_minutes: i16) -> values::DateTime {
     values::DateTime::new(2010, 12, 25, 0, 0, 0, 0, offset_minutes).unwrap()
 }
 
-// ---- amp-wire-facts.md: "Argument types and their exact encodings" ----
+// ---- Argument types and their exact encodings (Twisted 26.10) ----
 
 #[test]
 fn integer_decimal_ascii() {
@@ -130,7 +131,7 @@ fn date_time_is_32_characters() {
     assert_eq!(dec::<types::DateTime>(b"2010-12-25T00:00:00.000000+00:00"), utc_christmas(0));
 }
 
-// ---- ListOf: amp-wire-facts.md and test_amp.py ListOf*Tests ----
+// ---- ListOf: Twisted 26.10 and test_amp.py ListOf*Tests ----
 
 #[test]
 fn list_of_integers() {
@@ -228,7 +229,7 @@ fn optional_list_of_absent_and_present() {
     assert_eq!(err.to_string(), "argument \"omitted\": missing");
 }
 
-// ---- AmpList: amp-wire-facts.md and test_amp.py GetList / DontRejectMe ----
+// ---- AmpList: Twisted 26.10 and test_amp.py GetList / DontRejectMe ----
 
 /// `AmpList([(b"x", amp.Integer())])`, as in test_amp.py's GetList.
 #[derive(Debug, PartialEq)]

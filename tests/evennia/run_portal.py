@@ -2,7 +2,9 @@
 
     run_portal.py GAME_DIR [--typeguard] [--allow-server-start]
 
-This is the verified command line (see real-peers.md) run in-process:
+This is the Portal's command line as Evennia 6.1's launcher builds it
+(`_get_twistd_cmdline` in `evennia/server/evennia_launcher.py`, `--nodaemon` as
+in its interactive start), run in-process:
     twistd --nodaemon --python=<evennia>/server/portal/portal.py
            --logfile=GAME_DIR/server/logs/portal.log --pidfile=GAME_DIR/server/portal.pid
 with cwd GAME_DIR, PYTHONPATH GAME_DIR, DJANGO_SETTINGS_MODULE server.conf.settings.

@@ -23,7 +23,11 @@
 //! | `AmpList([...])`   | [`AmpList<T>`]        | `Vec<T>` (`T: BoxFields`)           |
 //! | `Descriptor()`     | [`Descriptor`]        | [`std::os::fd::OwnedFd`]            |
 //!
-//! Note that this module's [`String`] is the AMP type, not `std::string::String`.
+//! A codec has the name of the Twisted type it mirrors (the name the macros
+//! and schemas take), so this module's [`String`] is Twisted's `String()`,
+//! not `std::string::String`: outside this module, codecs are written through
+//! it (`types::String`), never imported bare (see the crate's naming
+//! conventions).
 
 mod amp_list;
 mod context;

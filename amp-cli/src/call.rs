@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use amp_runtime::client;
 use amp_runtime::dynamic::{decode_fields, encode_fields};
+use amp_runtime::wire::{UNHANDLED_ERROR_CODE, UNKNOWN_ERROR_CODE};
 use amp_runtime::{ArgContext, CallError, Connection, ConnectionConfig, NoError, NoResponder};
 use serde_json::{json, Value as Json};
 use tokio::time::{timeout_at, Instant};
@@ -103,8 +104,8 @@ pub async fn run(req: CallRequest) -> Outcome {
             output::json_line(&shown.fields);
             Ok(())
         }
-        Err(CallError::Unhandled { description }) => remote("UNHANDLED", &description),
-        Err(CallError::Unknown { description }) => remote("UNKNOWN", &description),
+        Err(CallError::Unhandled { description }) => remote(UNHANDLED_ERROR_CODE, &description),
+        Err(CallError::Unknown { description }) => remote(UNKNOWN_ERROR_CODE, &description),
         Err(CallError::Undeclared(e)) => remote(&String::from_utf8_lossy(e.code.as_bytes()), &e.description),
         Err(CallError::Timeout(_)) => Err(Failure::connection(format!("{addr}: no answer within {seconds}s"))),
         Err(CallError::Encode(e)) => Err(Failure::usage(format!("cannot encode the call: {e}"))),

@@ -165,12 +165,12 @@ def main():
         f"{verdict(min(encode_small[1], encode_small[2], encode_large[1], encode_large[2]) > 1)}.",
     ]
 
-    # real-peers.md: Twisted on an idle machine of this kind (parseString / serialize of 50 B boxes).
+    # Twisted's reference figures (BENCHMARKS.md): parseString / serialize of 50 B boxes.
     idle_parse, idle_serialize = 121_000, 620_000
     us_decode = SMALL / next(s for _, s, k in tables[0][3] if k == "us")
     us_encode = SMALL / next(s for _, s, k in tables[1][3] if k == "us")
     targets.append(
-        f"- Against `real-peers.md`'s idle Twisted baseline ({idle_parse:,} boxes/s parsed, {idle_serialize:,}"
+        f"- Against Twisted's reference figures ({idle_parse:,} boxes/s parsed, {idle_serialize:,}"
         f" serialized) instead of this run's Twisted: decode {fmt_ratio(us_decode / idle_parse)},"
         f" encode {fmt_ratio(us_encode / idle_serialize)}."
     )

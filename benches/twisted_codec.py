@@ -5,7 +5,7 @@ Usage: twisted_codec.py INPUT_DIR  (prints one JSON object on stdout)
 INPUT_DIR holds small.bin (100,000 boxes of 50 bytes) and large.bin (one box
 with a 60 KiB value), written by `AMP_BENCH_INPUTS=DIR cargo bench --bench codec`.
 Decoding is `amp.parseString` (a BinaryBoxProtocol fed the whole input in one
-dataReceived, as real-peers.md measured); encoding is `AmpBox.serialize`.
+dataReceived, as Twisted's reference figures in BENCHMARKS.md were measured); encoding is `AmpBox.serialize`.
 Each measurement gives the best and the median of several timed rounds.
 """
 

@@ -8,6 +8,7 @@
 //! hold a pickle does not.
 
 use amp_runtime::dynamic::decode_fields;
+use amp_runtime::wire::{ANSWER, COMMAND, ERROR, ERROR_CODE, ERROR_DESCRIPTION};
 use amp_runtime::{AmpBox, ArgContext};
 use serde_json::{json, Map, Value as Json};
 
@@ -17,7 +18,7 @@ use crate::schema::Loaded;
 
 /// The tag of an answer box (`_answer` or `_error`).
 pub fn answer_tag(b: &AmpBox) -> Option<&bytes::Bytes> {
-    b.get("_answer").or_else(|| b.get("_error"))
+    b.get(ANSWER).or_else(|| b.get(ERROR))
 }
 
 /// Adds the view of `b` to `line`. `answers` is the wire name of the call
@@ -26,7 +27,7 @@ pub fn add_box(line: &mut Map<String, Json>, b: &AmpBox, answers: Option<&[u8]>,
     line.insert("box".into(), box_to_json(b));
     let Some(loaded) = loaded else { return };
     let registry = &loaded.registry;
-    if let Some(name) = b.get("_command") {
+    if let Some(name) = b.get(COMMAND) {
         if let (Some(def), Some(original)) = (loaded.command(name), loaded.original_command(name)) {
             line.insert("command".into(), Json::String(def.name.clone()));
             match decode_fields(&def.arguments, b, registry, &mut ArgContext::new()) {
@@ -47,7 +48,7 @@ pub fn add_box(line: &mut Map<String, Json>, b: &AmpBox, answers: Option<&[u8]>,
     let Some(name) = answers else { return };
     let (Some(def), Some(original)) = (loaded.command(name), loaded.original_command(name)) else { return };
     line.insert("answer_to".into(), Json::String(def.name.clone()));
-    if b.contains_key("_answer") {
+    if b.contains_key(ANSWER) {
         match decode_fields(&def.response, b, registry, &mut ArgContext::new()) {
             Ok(values) => {
                 let shown = show_fields(original, &original.response, &values);
@@ -62,6 +63,6 @@ pub fn add_box(line: &mut Map<String, Json>, b: &AmpBox, answers: Option<&[u8]>,
         }
     } else {
         let text = |key: &str| String::from_utf8_lossy(b.get(key).map(|v| &v[..]).unwrap_or_default()).into_owned();
-        line.insert("error".into(), json!({ "code": text("_error_code"), "description": text("_error_description") }));
+        line.insert("error".into(), json!({ "code": text(ERROR_CODE), "description": text(ERROR_DESCRIPTION) }));
     }
 }

@@ -16,6 +16,7 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use amp_runtime::wire::{ASK, COMMAND};
 use amp_runtime::{AmpBox, AmpCodec, Limits};
 use bytes::{Bytes, BytesMut};
 use serde_json::{json, Map, Value as Json};
@@ -109,7 +110,7 @@ fn match_answers(streams: &[Stream]) -> Vec<Vec<Option<usize>>> {
         // The calls of the other stream by tag, in order.
         let mut calls: HashMap<&Bytes, std::collections::VecDeque<usize>> = HashMap::new();
         for (i, b) in streams[1 - s].boxes.iter().enumerate() {
-            if let (Some(_), Some(tag)) = (b.get("_command"), b.get("_ask")) {
+            if let (Some(_), Some(tag)) = (b.get(COMMAND), b.get(ASK)) {
                 calls.entry(tag).or_default().push_back(i);
             }
         }
@@ -145,7 +146,7 @@ fn merge(streams: &[Stream], matches: &[Vec<Option<usize>>]) -> Vec<(usize, usiz
 fn box_line(stream: usize, b: &AmpBox, call: Option<&AmpBox>, loaded: Option<&Loaded>) -> Json {
     let mut line = Map::new();
     line.insert("stream".into(), json!(stream));
-    let answers = call.and_then(|c| c.get("_command")).map(|name| &name[..]);
+    let answers = call.and_then(|c| c.get(COMMAND)).map(|name| &name[..]);
     add_box(&mut line, b, answers, loaded);
     Json::Object(line)
 }

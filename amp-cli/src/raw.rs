@@ -13,7 +13,8 @@ use std::os::unix::ffi::OsStrExt;
 use amp_runtime::dynamic::{TypeRegistry, Value};
 use amp_runtime::wire::{MAX_KEY_LEN, MAX_VALUE_LEN};
 use amp_runtime::AmpBox;
-use amp_schema::{TypeRef, RESERVED_KEYS};
+use amp_schema::wire::RESERVED_KEYS;
+use amp_schema::TypeRef;
 use bytes::Bytes;
 
 use crate::args::JsonPairs;

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use amp_runtime::dynamic::{decode_fields, encode_fields, Fields};
 use amp_runtime::server::ListenAddr;
+use amp_runtime::wire::{ASK, COMMAND};
 use amp_runtime::{AmpBox, ArgContext, BoxFuture, ConnectionConfig, Context, ErrorReply, Reply, Responder, Server};
 use serde_json::{json, Map, Value as Json};
 
@@ -74,8 +75,8 @@ impl Responder for Answerer {
 
 impl Answerer {
     fn answer(&self, command: &[u8], mut arguments: AmpBox) -> Reply {
-        let asked = arguments.remove("_ask").is_some();
-        arguments.remove("_command");
+        let asked = arguments.remove(ASK).is_some();
+        arguments.remove(COMMAND);
         let mut line = Map::new();
         line.insert("command".into(), Json::String(String::from_utf8_lossy(command).into_owned()));
         let (Some(def), Some(original)) = (self.loaded.command(command), self.loaded.original_command(command)) else {

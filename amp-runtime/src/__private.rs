@@ -21,93 +21,22 @@ pub use ::std::result::Result::{self, Err, Ok};
 pub use ::std::string::String;
 pub use ::std::vec::Vec;
 
-use crate::command::{Command, CommandError};
-use crate::connection::{BoxFuture, Context, ErrorReply, Reply};
-use crate::types::{ArgContext, ArgumentType, BoxFields, DecodeError, DecodeErrorKind};
+use crate::command::Command;
+use crate::connection::{typed, BoxFuture, Context, Reply};
+use crate::types::{ArgContext, ArgumentType, DecodeError, DecodeErrorKind};
 use crate::wire::{AmpBox, EncodeError};
 
-/// Decodes `C`'s arguments from `arguments`, runs `handler`, and turns its
-/// outcome into a [`Reply`].
-pub fn respond<'a, C, F, Fut>(arguments: AmpBox, handler: F) -> BoxFuture<'a, Reply>
-where
-    C: Command,
-    F: FnOnce(C::Arguments) -> Fut + Send + 'a,
-    Fut: Future<Output = Result<C::Response, C::Error>> + Send + 'a,
-{
-    Box::pin(async move {
-        let mut acx = ArgContext::new();
-        let args = match C::Arguments::read_fields(&arguments, &mut acx) {
-            Ok(a) => a,
-            Err(e) => return Reply::Failed(format!("bad arguments for {}: {e}", C::NAME)),
-        };
-        match handler(args).await {
-            Ok(response) => {
-                let mut out = AmpBox::new();
-                match response.write_fields(&mut out, &mut acx) {
-                    Ok(()) => Reply::Answer(out),
-                    Err(e) => Reply::Failed(format!("cannot encode the response of {}: {e}", C::NAME)),
-                }
-            }
-            Err(e) => Reply::Error(ErrorReply {
-                code: Bytes::from_static(e.code().as_bytes()),
-                description: e.description().to_owned(),
-                fatal: e.is_fatal(),
-            }),
-        }
-    })
-}
-
-/// Like [`respond`], with the call's [`Context`]: descriptors received with
-/// the box reach `Descriptor` arguments, and a response holding descriptors
-/// is sent with them. Generated dispatchers should use this one.
+/// Answers a call of `C` with the call's [`Context`]: decodes the arguments
+/// (descriptors received with the box reach `Descriptor` arguments), runs
+/// `handler`, encodes its outcome (a response holding descriptors is sent
+/// with them). Generated dispatchers answer with this.
 pub fn respond_in<'a, C, F, Fut>(cx: &'a Context, arguments: AmpBox, handler: F) -> BoxFuture<'a, Reply>
 where
     C: Command,
     F: FnOnce(C::Arguments) -> Fut + Send + 'a,
     Fut: Future<Output = Result<C::Response, C::Error>> + Send + 'a,
 {
-    Box::pin(async move {
-        let mut acx = cx.decode_context();
-        let decoded = C::Arguments::read_fields(&arguments, &mut acx);
-        // Descriptors no argument claimed stay available to the handler.
-        cx.restore_fds(acx);
-        let args = match decoded {
-            Ok(a) => a,
-            Err(e) => return Reply::Failed(format!("bad arguments for {}: {e}", C::NAME)),
-        };
-        match handler(args).await {
-            Ok(response) => encode_response::<C>(cx, response),
-            Err(e) => error_reply(&e),
-        }
-    })
-}
-
-/// Encodes a response. One holding descriptors is encoded again by the
-/// connection, which fixes their ordinals in wire order.
-pub(crate) fn encode_response<C: Command>(cx: &Context, response: C::Response) -> Reply {
-    let mut acx = ArgContext::new();
-    let mut out = AmpBox::new();
-    match response.write_fields(&mut out, &mut acx) {
-        Ok(()) if acx.fds_out.is_empty() => Reply::Answer(out),
-        Ok(()) => {
-            cx.set_reply_encoder(Box::new(move |acx: &mut ArgContext| {
-                let mut out = AmpBox::new();
-                response.write_fields(&mut out, acx)?;
-                Ok(out)
-            }));
-            Reply::Answer(out)
-        }
-        Err(e) => Reply::Failed(format!("cannot encode the response of {}: {e}", C::NAME)),
-    }
-}
-
-/// The reply for a declared error.
-pub(crate) fn error_reply<E: CommandError>(e: &E) -> Reply {
-    Reply::Error(ErrorReply {
-        code: Bytes::from_static(e.code().as_bytes()),
-        description: e.description().to_owned(),
-        fatal: e.is_fatal(),
-    })
+    Box::pin(typed::answer::<C, F, Fut>(cx, arguments, handler))
 }
 
 /// The reply for a command the dispatcher does not know.

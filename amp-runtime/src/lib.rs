@@ -1,4 +1,4 @@
-#![doc = "AMP for Rust: byte-exact with Twisted's `twisted.protocols.amp`."]
+#![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
 // Lets `#[amp_command]` output, which names `::amp_runtime`, compile inside this crate too.
@@ -8,6 +8,7 @@ pub mod client;
 pub mod command;
 pub mod connection;
 pub mod dynamic;
+pub mod python;
 mod router;
 pub mod server;
 pub mod types;
@@ -31,6 +32,11 @@ pub use num_bigint::BigInt;
 /// Items the generated code of `#[amp_command]` uses. Not a public API.
 #[doc(hidden)]
 pub mod __private;
+
+/// Round-trip checks shared by this repository's tests and fuzz targets.
+/// Not a public API.
+#[doc(hidden)]
+pub mod testing;
 
 // The README's Rust examples are compiled and run as doctests of this crate.
 #[cfg(doctest)]

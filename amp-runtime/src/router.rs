@@ -8,9 +8,8 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use crate::command::Command;
-use crate::connection::{BoxFuture, Context, ErrorReply, Reply, Responder};
-use crate::types::BoxFields;
-use crate::wire::AmpBox;
+use crate::connection::{typed, BoxFuture, Context, ErrorReply, Reply, Responder};
+use crate::wire::{AmpBox, ASK, COMMAND};
 
 type Handler = Arc<dyn Fn(Context, AmpBox) -> BoxFuture<'static, Reply> + Send + Sync>;
 type Fallback = Arc<dyn Fn(Context, Bytes, AmpBox) -> BoxFuture<'static, Reply> + Send + Sync>;
@@ -43,8 +42,8 @@ where
     Fut: Future<Output = Result<AmpBox, ErrorReply>> + Send + 'static,
 {
     Arc::new(move |cx, mut args| {
-        args.remove("_command");
-        args.remove("_ask");
+        args.remove(COMMAND);
+        args.remove(ASK);
         let fut = handler(cx, args);
         Box::pin(async move {
             match fut.await {
@@ -91,23 +90,11 @@ impl Router {
         Fut: Future<Output = Result<C::Response, C::Error>> + Send + 'static,
     {
         let handler = Arc::new(handler);
-        let typed: Handler = Arc::new(move |cx, args| {
-            let handler = handler.clone();
-            Box::pin(async move {
-                let mut acx = cx.decode_context();
-                let decoded = C::Arguments::read_fields(&args, &mut acx);
-                cx.restore_fds(acx);
-                let args = match decoded {
-                    Ok(a) => a,
-                    Err(e) => return Reply::Failed(format!("bad arguments for {}: {e}", C::NAME)),
-                };
-                match handler(cx.clone(), args).await {
-                    Ok(response) => crate::__private::encode_response::<C>(&cx, response),
-                    Err(e) => crate::__private::error_reply(&e),
-                }
-            })
+        let route: Handler = Arc::new(move |cx: Context, args| {
+            let (handler, handler_cx) = (handler.clone(), cx.clone());
+            Box::pin(typed::answer::<C, _, _>(cx, args, move |args| handler(handler_cx, args)))
         });
-        self.routes.insert(Bytes::from_static(C::NAME.as_bytes()), typed);
+        self.routes.insert(Bytes::from_static(C::NAME.as_bytes()), route);
         self
     }
 
@@ -119,8 +106,8 @@ impl Router {
         Fut: Future<Output = Result<AmpBox, ErrorReply>> + Send + 'static,
     {
         self.fallback = Some(Arc::new(move |cx, name, mut args| {
-            args.remove("_command");
-            args.remove("_ask");
+            args.remove(COMMAND);
+            args.remove(ASK);
             let fut = handler(cx, name, args);
             Box::pin(async move {
                 match fut.await {

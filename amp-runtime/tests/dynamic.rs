@@ -10,10 +10,7 @@ use amp_runtime::dynamic::{
     decode_argument, decode_fields, encode_argument, encode_fields, value_from_string, value_to_string, DynValue,
     Fields, TypeRegistry, Value,
 };
-use amp_runtime::types::{
-    optional, required, write_optional, AmpList, Boolean, DateTime, Decimal, Descriptor, Float, Integer, ListOf, Path,
-    String, Unicode,
-};
+use amp_runtime::types::{self, optional, required, write_optional};
 use amp_runtime::{
     values, AmpBox, ArgContext, ArgumentType, BigInt, BoxFields, DecodeError, DecodeErrorKind, EncodeError,
 };
@@ -49,7 +46,7 @@ impl ArgumentType for Measured {
 
 fn registry() -> TypeRegistry {
     let mut r = TypeRegistry::new();
-    r.register::<Measured>("Measured").register_string::<Integer<u64>>("Port");
+    r.register::<Measured>("Measured").register_string::<types::Integer<u64>>("Port");
     r
 }
 
@@ -103,17 +100,17 @@ proptest! {
         raw in proptest::collection::vec(any::<u8>(), 0..64), text in ".{0,40}", flag: bool, bits in any::<u64>(),
         dec in decimal(), when in date_time(),
     ) {
-        same::<Integer>(TypeRef::Integer(IntRepr::I64), a)?;
-        same::<Integer<u64>>(TypeRef::Integer(IntRepr::U64), b)?;
-        same::<Integer<i128>>(TypeRef::Integer(IntRepr::I128), c)?;
-        same::<Integer<BigInt>>(TypeRef::Integer(IntRepr::Big), d)?;
-        same::<String>(TypeRef::String, Bytes::from(raw))?;
-        same::<Unicode>(TypeRef::Unicode, text.clone())?;
-        same::<Path>(TypeRef::Path, PathBuf::from(text))?;
-        same::<Boolean>(TypeRef::Boolean, flag)?;
-        same::<Float>(TypeRef::Float, f64::from_bits(bits))?;
-        same::<Decimal>(TypeRef::Decimal, dec)?;
-        same::<DateTime>(TypeRef::DateTime, when)?;
+        same::<types::Integer>(TypeRef::Integer(IntRepr::I64), a)?;
+        same::<types::Integer<u64>>(TypeRef::Integer(IntRepr::U64), b)?;
+        same::<types::Integer<i128>>(TypeRef::Integer(IntRepr::I128), c)?;
+        same::<types::Integer<BigInt>>(TypeRef::Integer(IntRepr::Big), d)?;
+        same::<types::String>(TypeRef::String, Bytes::from(raw))?;
+        same::<types::Unicode>(TypeRef::Unicode, text.clone())?;
+        same::<types::Path>(TypeRef::Path, PathBuf::from(text))?;
+        same::<types::Boolean>(TypeRef::Boolean, flag)?;
+        same::<types::Float>(TypeRef::Float, f64::from_bits(bits))?;
+        same::<types::Decimal>(TypeRef::Decimal, dec)?;
+        same::<types::DateTime>(TypeRef::DateTime, when)?;
     }
 
     #[test]
@@ -125,25 +122,25 @@ proptest! {
         blob in proptest::collection::vec(any::<u8>(), 0..64),
     ) {
         let list = |t: TypeRef| TypeRef::ListOf(Box::new(t));
-        same::<ListOf<Integer>>(list(TypeRef::Integer(IntRepr::I64)), ints)?;
-        same::<ListOf<ListOf<Unicode>>>(list(list(TypeRef::Unicode)), nested)?;
-        same::<ListOf<Decimal>>(list(TypeRef::Decimal), decimals)?;
+        same::<types::ListOf<types::Integer>>(list(TypeRef::Integer(IntRepr::I64)), ints)?;
+        same::<types::ListOf<types::ListOf<types::Unicode>>>(list(list(TypeRef::Unicode)), nested)?;
+        same::<types::ListOf<types::Decimal>>(list(TypeRef::Decimal), decimals)?;
         // A registered string-form type as a ListOf element.
-        same::<ListOf<Integer<u64>>>(list(TypeRef::Custom("Port".into())), ports)?;
+        same::<types::ListOf<types::Integer<u64>>>(list(TypeRef::Custom("Port".into())), ports)?;
         same::<Measured>(TypeRef::Custom("Measured".into()), Bytes::from(blob))?;
     }
 
     #[test]
     fn decoding_agrees_on_any_bytes(raw in proptest::collection::vec(any::<u8>(), 0..40), text in "[-+ _.0-9eE]{0,12}") {
         for raw in [raw.as_slice(), text.as_bytes()] {
-            same_decoding::<Integer>(&TypeRef::Integer(IntRepr::I64), raw)?;
-            same_decoding::<Integer<u64>>(&TypeRef::Integer(IntRepr::U64), raw)?;
-            same_decoding::<Float>(&TypeRef::Float, raw)?;
-            same_decoding::<Decimal>(&TypeRef::Decimal, raw)?;
-            same_decoding::<DateTime>(&TypeRef::DateTime, raw)?;
-            same_decoding::<Unicode>(&TypeRef::Unicode, raw)?;
-            same_decoding::<Boolean>(&TypeRef::Boolean, raw)?;
-            same_decoding::<ListOf<Integer>>(&TypeRef::ListOf(Box::new(TypeRef::Integer(IntRepr::I64))), raw)?;
+            same_decoding::<types::Integer>(&TypeRef::Integer(IntRepr::I64), raw)?;
+            same_decoding::<types::Integer<u64>>(&TypeRef::Integer(IntRepr::U64), raw)?;
+            same_decoding::<types::Float>(&TypeRef::Float, raw)?;
+            same_decoding::<types::Decimal>(&TypeRef::Decimal, raw)?;
+            same_decoding::<types::DateTime>(&TypeRef::DateTime, raw)?;
+            same_decoding::<types::Unicode>(&TypeRef::Unicode, raw)?;
+            same_decoding::<types::Boolean>(&TypeRef::Boolean, raw)?;
+            same_decoding::<types::ListOf<types::Integer>>(&TypeRef::ListOf(Box::new(TypeRef::Integer(IntRepr::I64))), raw)?;
         }
     }
 }
@@ -192,7 +189,7 @@ struct Everything {
     int: i64,
     big: BigInt,
     raw: Bytes,
-    text: std::string::String,
+    text: String,
     path: PathBuf,
     flag: bool,
     float: f64,
@@ -206,35 +203,35 @@ struct Everything {
 
 impl BoxFields for Everything {
     fn write_fields(&self, out: &mut AmpBox, cx: &mut ArgContext) -> Result<(), EncodeError> {
-        Integer::<i64>::to_box("int", &self.int, out, cx)?;
-        Integer::<BigInt>::to_box("big", &self.big, out, cx)?;
-        String::to_box("raw", &self.raw, out, cx)?;
-        Unicode::to_box("text", &self.text, out, cx)?;
-        Path::to_box("path", &self.path, out, cx)?;
-        Boolean::to_box("flag", &self.flag, out, cx)?;
-        Float::to_box("float", &self.float, out, cx)?;
-        Decimal::to_box("dec", &self.dec, out, cx)?;
-        DateTime::to_box("when", &self.when, out, cx)?;
-        AmpList::<Item>::to_box("items", &self.items, out, cx)?;
+        types::Integer::<i64>::to_box("int", &self.int, out, cx)?;
+        types::Integer::<BigInt>::to_box("big", &self.big, out, cx)?;
+        types::String::to_box("raw", &self.raw, out, cx)?;
+        types::Unicode::to_box("text", &self.text, out, cx)?;
+        types::Path::to_box("path", &self.path, out, cx)?;
+        types::Boolean::to_box("flag", &self.flag, out, cx)?;
+        types::Float::to_box("float", &self.float, out, cx)?;
+        types::Decimal::to_box("dec", &self.dec, out, cx)?;
+        types::DateTime::to_box("when", &self.when, out, cx)?;
+        types::AmpList::<Item>::to_box("items", &self.items, out, cx)?;
         Measured::to_box("blob", &self.blob, out, cx)?;
-        ListOf::<Integer<u64>>::to_box("ports", &self.ports, out, cx)?;
-        write_optional::<Integer<u64>>("maybe", &self.maybe, out, cx)
+        types::ListOf::<types::Integer<u64>>::to_box("ports", &self.ports, out, cx)?;
+        write_optional::<types::Integer<u64>>("maybe", &self.maybe, out, cx)
     }
     fn read_fields(input: &AmpBox, cx: &mut ArgContext) -> Result<Self, DecodeError> {
         Ok(Everything {
-            int: required::<Integer>("int", input, cx)?,
-            big: required::<Integer<BigInt>>("big", input, cx)?,
-            raw: required::<String>("raw", input, cx)?,
-            text: required::<Unicode>("text", input, cx)?,
-            path: required::<Path>("path", input, cx)?,
-            flag: required::<Boolean>("flag", input, cx)?,
-            float: required::<Float>("float", input, cx)?,
-            dec: required::<Decimal>("dec", input, cx)?,
-            when: required::<DateTime>("when", input, cx)?,
-            items: required::<AmpList<Item>>("items", input, cx)?,
+            int: required::<types::Integer>("int", input, cx)?,
+            big: required::<types::Integer<BigInt>>("big", input, cx)?,
+            raw: required::<types::String>("raw", input, cx)?,
+            text: required::<types::Unicode>("text", input, cx)?,
+            path: required::<types::Path>("path", input, cx)?,
+            flag: required::<types::Boolean>("flag", input, cx)?,
+            float: required::<types::Float>("float", input, cx)?,
+            dec: required::<types::Decimal>("dec", input, cx)?,
+            when: required::<types::DateTime>("when", input, cx)?,
+            items: required::<types::AmpList<Item>>("items", input, cx)?,
             blob: required::<Measured>("blob", input, cx)?,
-            ports: required::<ListOf<Integer<u64>>>("ports", input, cx)?,
-            maybe: optional::<Integer<u64>>("maybe", input, cx)?,
+            ports: required::<types::ListOf<types::Integer<u64>>>("ports", input, cx)?,
+            maybe: optional::<types::Integer<u64>>("maybe", input, cx)?,
         })
     }
 }
@@ -351,8 +348,8 @@ fn descriptors_are_byte_identical_and_share_the_context() {
     let fd: OwnedFd = std::fs::File::open("/dev/null").unwrap().into();
     let mut static_cx = ArgContext::new();
     let mut by_static = AmpBox::new();
-    Descriptor::to_box("a", &fd, &mut by_static, &mut static_cx).unwrap();
-    Descriptor::to_box("b", &fd, &mut by_static, &mut static_cx).unwrap();
+    types::Descriptor::to_box("a", &fd, &mut by_static, &mut static_cx).unwrap();
+    types::Descriptor::to_box("b", &fd, &mut by_static, &mut static_cx).unwrap();
 
     let fields = [field("a", TypeRef::Descriptor, false), field("b", TypeRef::Descriptor, false)];
     let shared = Value::Descriptor(Arc::new(fd));

@@ -338,7 +338,8 @@ async fn a_dropped_call_is_cancelled_locally() {
     assert_eq!(within(next).await.unwrap().unwrap().total, 10);
 }
 
-#[tokio::test]
+// Paused time: the timeouts pass without a real wait.
+#[tokio::test(start_paused = true)]
 async fn timeouts_fail_the_call_and_keep_the_connection() {
     let config = ConnectionConfig::default().with_default_timeout(Duration::from_millis(50));
     let (client, mut raw) = RawPeer::connect(NoResponder, config);
@@ -452,19 +453,14 @@ async fn a_slow_handler_does_not_block_others() {
     let (client, _server) = duplex_pair(r, ConnectionConfig::default(), NoResponder, ConnectionConfig::default());
     let peer = client.peer().clone();
     let slow = tokio::spawn(async move { peer.call::<Wait>(Text::new("slow")).await });
-    within(async {
-        while gate.started.load(Ordering::SeqCst) == 0 {
-            tokio::task::yield_now().await
-        }
-    })
-    .await;
+    within(gate.wait_started(1)).await;
     assert_eq!(within(client.call::<Sum>(SumArgs { a: 1, b: 2 })).await.unwrap().total, 3);
     assert!(!slow.is_finished());
     gate.released.notify_waiters();
     assert_eq!(within(slow).await.unwrap().unwrap().text, "slow");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn concurrent_handlers_are_capped() {
     let (r, gate, _) = router();
     let server_config = ConnectionConfig::default().with_max_concurrent_handlers(1);
@@ -476,19 +472,17 @@ async fn concurrent_handlers_are_capped() {
             tokio::spawn(async move { peer.call::<Wait>(Text::new(t)).await })
         })
         .collect();
-    within(async {
-        while gate.started.load(Ordering::SeqCst) == 0 {
-            tokio::task::yield_now().await
-        }
-    })
-    .await;
-    // The second must not start while the first runs; give it every chance to.
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    within(gate.wait_started(1)).await;
+    // Every task idle (paused time): the second call has reached the server,
+    // which holds it while the first runs.
+    settle().await;
     assert_eq!(gate.started.load(Ordering::SeqCst), 1);
-    while gate.started.load(Ordering::SeqCst) < 2 || !calls.iter().all(|c| c.is_finished()) {
-        gate.released.notify_waiters();
-        tokio::time::sleep(Duration::from_millis(5)).await;
-        assert!(gate.events().len() <= 4);
+    assert_eq!(gate.events(), ["start one"]);
+    gate.released.notify_one();
+    within(gate.wait_started(2)).await;
+    gate.released.notify_one();
+    for call in calls {
+        within(call).await.unwrap().unwrap();
     }
     assert_eq!(gate.events(), ["start one", "end one", "start two", "end two"]);
 }
@@ -604,26 +598,24 @@ async fn detached_handles_fail_cleanly() {
     assert!(peer.is_closed());
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn graceful_close_finishes_running_handlers() {
     trace();
     let (r, gate, _) = router();
     let (client, server) = duplex_pair(r, ConnectionConfig::default(), NoResponder, ConnectionConfig::default());
     let peer = client.peer().clone();
     let slow = tokio::spawn(async move { peer.call::<Wait>(Text::new("in flight")).await });
-    within(async {
-        while gate.started.load(Ordering::SeqCst) == 0 {
-            tokio::task::yield_now().await
-        }
-    })
-    .await;
+    within(gate.wait_started(1)).await;
     let server_peer = server.peer().clone();
     let closing = tokio::spawn(async move { server_peer.close_gracefully(LIMIT).await });
     // New calls are not run while draining (they fail when the connection ends).
     let peer = client.peer().clone();
     let late = tokio::spawn(async move { peer.call::<Sum>(SumArgs { a: 1, b: 1 }).await });
-    tokio::time::sleep(Duration::from_millis(20)).await;
-    gate.released.notify_waiters();
+    // Every task idle (paused time): the drain has started and the late call
+    // has reached the server, which did not run it.
+    settle().await;
+    assert_eq!(gate.started.load(Ordering::SeqCst), 1);
+    gate.released.notify_one();
     assert_eq!(within(slow).await.unwrap().unwrap().text, "in flight");
     assert_eq!(within(closing).await.unwrap(), CloseReason::Local);
     assert!(matches!(within(late).await.unwrap(), Err(CallError::ConnectionLost(_))));
@@ -632,22 +624,18 @@ async fn graceful_close_finishes_running_handlers() {
 /// Sends `Wait(text)` tagged `1` from the raw peer and waits until its handler runs.
 async fn start_waiting_call(raw: &mut RawPeer, gate: &Gate) {
     raw.send(&abox([("_command", "Wait"), ("_ask", "1"), ("text", "after eof")])).await;
-    within(async {
-        while gate.started.load(Ordering::SeqCst) == 0 {
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
-    })
-    .await;
+    within(gate.wait_started(1)).await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn after_the_peers_eof_a_running_handler_is_still_answered() {
     let (r, gate, _) = router();
     let (conn, mut raw) = RawPeer::connect(r, ConnectionConfig::default());
     start_waiting_call(&mut raw, &gate).await;
     // The peer ends its sending side only; it still reads.
     within(tokio::io::AsyncWriteExt::shutdown(&mut raw.io)).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    // Every task idle (paused time): the connection has seen the end of input.
+    settle().await;
     assert!(!conn.peer().is_closed(), "the handler is still running: the connection waits for it");
     gate.released.notify_one();
     let answer = raw.recv().await.expect("the answer comes after the peer's EOF");
@@ -657,7 +645,8 @@ async fn after_the_peers_eof_a_running_handler_is_still_answered() {
     assert_eq!(within(conn.closed()).await, CloseReason::PeerClosed);
 }
 
-#[tokio::test]
+// Paused time: the grace period passes without a real wait.
+#[tokio::test(start_paused = true)]
 async fn handlers_outliving_the_eof_grace_are_cut_off() {
     for grace in [Duration::ZERO, Duration::from_millis(100)] {
         let (r, gate, _) = router();

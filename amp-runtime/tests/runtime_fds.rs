@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use amp_runtime::command::ErrorCode;
 use amp_runtime::connection::{Connection, ConnectionConfig};
-use amp_runtime::types::{required, Descriptor, String as AmpString};
+use amp_runtime::types::{self, required};
 use amp_runtime::{
     AmpBox, ArgContext, ArgumentType, BoxFields, CallError, Command, Context, DecodeError, EncodeError, NoError,
     NoResponder, Router,
@@ -25,13 +25,13 @@ struct LabelledArgs {
 }
 impl BoxFields for LabelledArgs {
     fn write_fields(&self, out: &mut AmpBox, cx: &mut ArgContext) -> Result<(), EncodeError> {
-        Descriptor::to_box("fd", &self.fd, out, cx)?;
-        AmpString::to_box("label", &self.label, out, cx)
+        types::Descriptor::to_box("fd", &self.fd, out, cx)?;
+        types::String::to_box("label", &self.label, out, cx)
     }
     fn read_fields(input: &AmpBox, cx: &mut ArgContext) -> Result<Self, DecodeError> {
         Ok(LabelledArgs {
-            fd: required::<Descriptor>("fd", input, cx)?,
-            label: required::<AmpString>("label", input, cx)?,
+            fd: required::<types::Descriptor>("fd", input, cx)?,
+            label: required::<types::String>("label", input, cx)?,
         })
     }
 }

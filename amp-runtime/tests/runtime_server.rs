@@ -71,12 +71,8 @@ async fn tcp_server_with_many_clients_state_and_broadcast() {
     assert_eq!(names, (0..5).map(|i| format!("client-{i}")).collect::<Vec<_>>());
     // A client that leaves is dropped from the list; broadcast reaches the rest.
     clients.pop().unwrap().close();
-    within(async {
-        while server.connection_count() != 4 {
-            tokio::time::sleep(Duration::from_millis(2)).await
-        }
-    })
-    .await;
+    within(server.wait_for_at_most_connections(4)).await;
+    assert_eq!(server.connection_count(), 4);
     let answers = within(server.broadcast_raw("WhoAmI", &AmpBox::new())).await;
     assert_eq!(answers.len(), 4);
     assert!(answers.iter().all(|(_, r)| r.is_ok()));
@@ -102,7 +98,7 @@ async fn unix_server_and_client() {
 }
 
 /// A reply for peers that do not speak AMP (Evennia's Portal sends an HTTP
-/// page: amp-evennia's `EVENNIA_HTTP_REPLY`, tested there).
+/// page: amp-evennia's `NON_AMP_REPLY`, tested there).
 const NON_AMP_REPLY: &[u8] = b"HTTP/1.1 200 OK\nContent-Type: text/plain\n\nThis port speaks AMP.\n";
 
 #[tokio::test]
@@ -116,27 +112,77 @@ async fn non_amp_first_byte_gets_the_configured_reply() {
     let mut reply = Vec::new();
     within(http.read_to_end(&mut reply)).await.unwrap();
     assert_eq!(reply, NON_AMP_REPLY);
+    within(server.shutdown(Duration::from_secs(1))).await;
+}
 
-    // Only the first byte counts: a box split right after a NUL pair inside a
-    // value (which Evennia takes for HTTP) works here.
-    let mut amp = TcpStream::connect(addr).await.unwrap();
+#[tokio::test]
+async fn only_the_first_byte_decides_what_is_amp() {
+    // A box cut right after a NUL pair inside a value (which Evennia takes
+    // for HTTP), each part arriving in a read of its own: only the
+    // connection's first byte is checked, so this is AMP.
+    let (router, _) = server_router();
     let call = abox([("_command", "Echo"), ("_ask", "1"), ("text", "a\x00\x00b")]).serialize().unwrap();
     let cut = call.windows(2).position(|w| w == b"\x00\x00").unwrap() + 2;
     let cut = cut + call[cut..].windows(2).position(|w| w == b"\x00\x00").unwrap() + 2;
-    amp.write_all(&call[..cut]).await.unwrap();
-    amp.flush().await.unwrap();
-    tokio::time::sleep(Duration::from_millis(20)).await;
-    amp.write_all(&call[cut..]).await.unwrap();
-    let mut raw = Vec::new();
+    let (ours, mut theirs) = tokio::io::duplex(4096);
+    let io = Chunks { chunks: [call[..cut].to_vec(), call[cut..].to_vec()].into(), rest: ours };
+    let config = ConnectionConfig::default().with_non_amp_reply(&b"not AMP"[..]);
+    let conn = amp_runtime::Connection::new(io, router, config);
     let expected = abox([("_answer", "1"), ("text", "a\x00\x00b")]).serialize().unwrap();
-    while raw.len() < expected.len() {
-        let mut chunk = [0u8; 512];
-        let n = within(amp.read(&mut chunk)).await.unwrap();
-        assert!(n > 0);
-        raw.extend_from_slice(&chunk[..n]);
-    }
+    let mut raw = vec![0u8; expected.len()];
+    within(theirs.read_exact(&mut raw)).await.unwrap();
     assert_eq!(raw, expected);
-    within(server.shutdown(Duration::from_secs(1))).await;
+    conn.close();
+}
+
+/// A stream whose first reads return `chunks`, each in a read of its own;
+/// then reads and every write go to `rest`.
+struct Chunks {
+    chunks: std::collections::VecDeque<Vec<u8>>,
+    rest: tokio::io::DuplexStream,
+}
+
+impl tokio::io::AsyncRead for Chunks {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        match self.chunks.front_mut() {
+            Some(chunk) => {
+                let n = chunk.len().min(buf.remaining());
+                buf.put_slice(&chunk[..n]);
+                chunk.drain(..n);
+                if chunk.is_empty() {
+                    self.chunks.pop_front();
+                }
+                std::task::Poll::Ready(Ok(()))
+            }
+            None => std::pin::Pin::new(&mut self.rest).poll_read(cx, buf),
+        }
+    }
+}
+
+impl tokio::io::AsyncWrite for Chunks {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        data: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.rest).poll_write(cx, data)
+    }
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.rest).poll_flush(cx)
+    }
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.rest).poll_shutdown(cx)
+    }
 }
 
 #[tokio::test]
@@ -167,12 +213,8 @@ async fn garbage_on_one_connection_does_not_disturb_another() {
         assert!(rest.is_empty(), "{rest:?}");
         assert_eq!(within(good.call::<Sum>(SumArgs { a: 40, b: 2 })).await.unwrap().total, 42);
     }
-    within(async {
-        while server.connection_count() != 1 {
-            tokio::time::sleep(Duration::from_millis(2)).await
-        }
-    })
-    .await;
+    within(server.wait_for_at_most_connections(1)).await;
+    assert_eq!(server.connection_count(), 1);
     within(server.shutdown(Duration::from_secs(1))).await;
 }
 
@@ -184,18 +226,14 @@ async fn graceful_shutdown_finishes_calls_in_flight() {
     let conn = within(client::connect_tcp(addr, NoResponder, ConnectionConfig::default())).await.unwrap();
     let peer = conn.peer().clone();
     let in_flight = tokio::spawn(async move { peer.call::<Wait>(Text::new("finish me")).await });
-    within(async {
-        while gate.started.load(Ordering::SeqCst) == 0 {
-            tokio::task::yield_now().await
-        }
-    })
-    .await;
+    within(gate.wait_started(1)).await;
     let handle = server.clone();
     let shutdown = tokio::spawn(async move { handle.shutdown(LIMIT).await });
-    // The listener goes away first.
+    // The listener goes away first (polled: until a connect is refused,
+    // letting the shutdown run between tries).
     within(async {
         while TcpStream::connect(addr).await.is_ok() {
-            tokio::time::sleep(Duration::from_millis(2)).await;
+            tokio::task::yield_now().await;
         }
     })
     .await;
@@ -215,12 +253,7 @@ async fn shutdown_deadline_closes_stuck_handlers() {
         .unwrap();
     let peer = conn.peer().clone();
     let stuck = tokio::spawn(async move { peer.call::<Wait>(Text::new("never released")).await });
-    within(async {
-        while gate.started.load(Ordering::SeqCst) == 0 {
-            tokio::task::yield_now().await
-        }
-    })
-    .await;
+    within(gate.wait_started(1)).await;
     within(server.shutdown(Duration::from_millis(100))).await;
     assert!(matches!(within(stuck).await.unwrap(), Err(CallError::ConnectionLost(_))));
     assert_eq!(server.connection_count(), 0);
@@ -251,11 +284,53 @@ async fn on_connect_hook_runs_for_each_connection() {
     within(server.shutdown(Duration::from_secs(1))).await;
 }
 
-/// Connects `count` times to `addr` while nothing accepts: the connections
-/// the kernel completed (past the listen queue, a SYN is dropped and the
-/// connect waits for a retransmission a second later).
-fn connects_completed(addr: std::net::SocketAddr, count: usize) -> Vec<std::net::TcpStream> {
-    (0..count).filter_map(|_| std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(150)).ok()).collect()
+/// The listen queue of this process's TCP listener on `addr`, as the kernel
+/// keeps it: (its length, the connections waiting in it to be accepted).
+/// Read with `TCP_INFO`, which for a listening socket reports these two in
+/// `tcpi_sacked` and `tcpi_unacked`; the listener is found among the
+/// process's descriptors by its address.
+fn listen_queue(addr: std::net::SocketAddr) -> (u32, u32) {
+    use std::mem::{size_of, zeroed};
+    for entry in std::fs::read_dir("/proc/self/fd").unwrap() {
+        let Ok(fd) = entry.unwrap().file_name().to_string_lossy().parse::<i32>() else { continue };
+        // SAFETY: getsockname and getsockopt write at most the given lengths
+        // into these zeroed buffers; a descriptor that is no socket (or was
+        // closed meanwhile) only makes them fail.
+        unsafe {
+            let mut name: libc::sockaddr_in = zeroed();
+            let mut len = size_of::<libc::sockaddr_in>() as libc::socklen_t;
+            if libc::getsockname(fd, (&mut name as *mut libc::sockaddr_in).cast(), &mut len) != 0
+                || i32::from(name.sin_family) != libc::AF_INET
+                || u16::from_be(name.sin_port) != addr.port()
+            {
+                continue;
+            }
+            let mut listening: libc::c_int = 0;
+            let mut len = size_of::<libc::c_int>() as libc::socklen_t;
+            let ok = libc::getsockopt(
+                fd,
+                libc::SOL_SOCKET,
+                libc::SO_ACCEPTCONN,
+                (&mut listening as *mut i32).cast(),
+                &mut len,
+            );
+            if ok != 0 || listening == 0 {
+                continue;
+            }
+            let mut info: libc::tcp_info = zeroed();
+            let mut len = size_of::<libc::tcp_info>() as libc::socklen_t;
+            let ok = libc::getsockopt(
+                fd,
+                libc::IPPROTO_TCP,
+                libc::TCP_INFO,
+                (&mut info as *mut libc::tcp_info).cast(),
+                &mut len,
+            );
+            assert_eq!(ok, 0, "TCP_INFO of the listener: {}", std::io::Error::last_os_error());
+            return (info.tcpi_sacked, info.tcpi_unacked);
+        }
+    }
+    panic!("no listener on {addr} in this process")
 }
 
 #[test]
@@ -268,15 +343,21 @@ fn the_listen_queue_holds_a_burst_of_connections() {
     };
     let default = bind(Server::builder());
     let small = bind(Server::builder().backlog(4));
-    let held = connects_completed(default.tcp_addr().unwrap(), 300);
-    assert_eq!(held.len(), 300, "the default queue is 1,024 deep");
-    let few = connects_completed(small.tcp_addr().unwrap(), 20);
-    assert!(few.len() < 20, "a queue of 4 held {} of 20 connections", few.len());
+    let (default_addr, small_addr) = (default.tcp_addr().unwrap(), small.tcp_addr().unwrap());
+    // The kernel caps every listen queue at net.core.somaxconn.
+    let somaxconn: u32 = std::fs::read_to_string("/proc/sys/net/core/somaxconn").unwrap().trim().parse().unwrap();
+    let expected = 1024.min(somaxconn);
+    assert!(expected > 300, "net.core.somaxconn is {somaxconn}: too small for this test");
+    assert_eq!(listen_queue(default_addr).0, expected, "the default queue is 1,024 deep");
+    assert_eq!(listen_queue(small_addr).0, 4);
+    // Std's 128 would overflow here: every one of 300 connects completes.
+    let held: Vec<_> = (0..300).map(|_| std::net::TcpStream::connect_timeout(&default_addr, LIMIT).unwrap()).collect();
     // Once driven, the server takes what was queued.
     rt.block_on(async {
         within(default.wait_for_connections(300)).await;
+        assert_eq!(listen_queue(default_addr).1, 0, "nothing left in the queue");
         default.shutdown(Duration::from_secs(2)).await;
         small.shutdown(Duration::from_secs(2)).await;
     });
-    drop((held, few));
+    drop(held);
 }

@@ -1,33 +1,19 @@
-//! The AMP command schema: a TOML file mirroring Twisted `amp.Command`
-//! classes, its model, parser and validation. Shared by `amp-macros` (at
-//! compile time) and the `amp` CLI (at run time): there is one parser.
-//!
-//! The format is documented in `schema/README.md` at the repository root.
-//!
-//! ```
-//! let schema = amp_schema::parse(r#"
-//! [commands.Sum]
-//! arguments = [{ name = "a", type = "Integer" }, { name = "b", type = "Integer" }]
-//! response = [{ name = "total", type = "Integer" }]
-//! "#).unwrap();
-//! assert_eq!(schema.command("Sum").unwrap().arguments.len(), 2);
-//!
-//! let text = "[commands.Sum]\narguments = [{ name = \"a\", type = \"Integr\" }]\n";
-//! let errors = amp_schema::parse(text).unwrap_err();
-//! assert!(errors[0].render("sum.toml", text).starts_with("sum.toml:2:35: unknown type `Integr`"));
-//! ```
+#![doc = include_str!("../README.md")]
 
+mod detail;
 pub mod error;
 pub mod model;
 pub mod naming;
 mod parse;
+mod suggest;
 mod validate;
+pub mod wire;
 
 use std::path::Path;
 
 pub use error::{line_col, render_all, SchemaError};
 pub use model::{CommandDef, CustomType, ErrorDef, Field, IntRepr, ProtocolDef, Schema, Span, TypeRef, BUILTIN_TYPES};
-pub use validate::{validate, MAX_KEY_LEN, MAX_VALUE_LEN, RESERVED_KEYS};
+pub use validate::validate;
 
 /// Parses a TOML schema and validates it. On failure, returns every error
 /// found (syntax errors stop the parse; all others are collected), sorted by

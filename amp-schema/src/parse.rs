@@ -13,11 +13,10 @@ use std::ops::Range;
 
 use toml_edit::{ImDocument, Item, Key, TableLike, Value};
 
+use crate::detail::{Detail, ErrorDetail, FieldDetail, AMPLIST_IN_LISTOF};
 use crate::error::SchemaError;
-use crate::model::{
-    CommandDef, CustomType, ErrorDef, Field, IntRepr, ProtocolDef, Schema, Span, TypeRef, BUILTIN_TYPES,
-};
-use crate::validate::{Detail, ErrorDetail, FieldDetail};
+use crate::model::{CommandDef, CustomType, ErrorDef, Field, IntRepr, ProtocolDef, Schema, Span, TypeRef};
+use crate::suggest::suggest;
 
 const ROOT_KEYS: &[&str] = &["commands", "types", "protocols"];
 const COMMAND_KEYS: &[&str] = &["name", "arguments", "response", "errors", "fatal_errors", "requires_answer"];
@@ -307,7 +306,7 @@ impl Parser {
                     None
                 }
                 "AmpList" => {
-                    self.error(crate::validate::AMPLIST_IN_LISTOF, vspan);
+                    self.error(AMPLIST_IN_LISTOF, vspan);
                     None
                 }
                 other => Some(simple_type(other)),
@@ -450,36 +449,4 @@ pub(crate) fn simple_type(name: &str) -> TypeRef {
         "Descriptor" => TypeRef::Descriptor,
         other => TypeRef::Custom(other.to_string()),
     }
-}
-
-/// The closest of `candidates` to `word` (at most 2 edits, or the same
-/// letters ignoring case and `_`/`-`), for "did you mean" hints.
-pub(crate) fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let fold = |s: &str| s.chars().filter(|c| *c != '_' && *c != '-').flat_map(char::to_lowercase).collect::<String>();
-    let folded = fold(word);
-    candidates
-        .into_iter()
-        .filter(|c| *c != word)
-        .map(|c| (if fold(c) == folded { 0 } else { edit_distance(word, c) }, c))
-        .filter(|(d, _)| *d <= 2)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur.push((prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
-/// The built-in type names, for "unknown type" hints.
-pub(crate) fn builtin_names() -> impl Iterator<Item = &'static str> {
-    BUILTIN_TYPES.iter().copied()
 }

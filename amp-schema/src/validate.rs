@@ -3,63 +3,18 @@
 
 use std::collections::HashMap;
 
+use crate::detail::{Detail, AMPLIST_IN_LISTOF};
 use crate::error::SchemaError;
 use crate::model::{CommandDef, ErrorDef, Field, Schema, Span, TypeRef, BUILTIN_TYPES};
 use crate::naming::{is_rust_path, rust_ident, snake_case, type_ident};
-use crate::parse::{builtin_names, suggest};
-
-/// The keys AMP itself puts in a request or answer box. A command argument
-/// or response field with one of these names would be overwritten by, or
-/// would change the meaning of, the protocol key (Twisted checks `_answer`,
-/// then `_error`, then `_command` on every box it receives). Other keys
-/// starting with `_` are not special to Twisted and are allowed. Keys inside
-/// an AmpList element are not checked: each element is a box of its own.
-pub const RESERVED_KEYS: [&str; 6] = ["_ask", "_command", "_answer", "_error", "_error_code", "_error_description"];
-
-/// The longest key AMP can send (its length is a 16-bit number whose high
-/// byte must be 0).
-pub const MAX_KEY_LEN: usize = 255;
-
-/// The longest value AMP can send (a command name or an error code is a value).
-pub const MAX_VALUE_LEN: usize = 65535;
-
-pub(crate) const AMPLIST_IN_LISTOF: &str = "AmpList cannot be a ListOf element: a ListOf element needs a plain \
-     string form, and Twisted raises TypeError for ListOf(AmpList(...)); use an AmpList field instead";
-
-/// Finer spans the TOML parser knows, keyed by the model span they refine.
-/// Empty for a model built by other means.
-#[derive(Debug, Default)]
-pub(crate) struct Detail {
-    /// Field span -> its parts.
-    pub(crate) field: HashMap<Span, FieldDetail>,
-    /// Command span -> the `name = "..."` value.
-    pub(crate) command_name: HashMap<Span, Span>,
-    /// Error row span -> its parts.
-    pub(crate) error: HashMap<Span, ErrorDetail>,
-    /// Custom type span -> the `rust = "..."` value.
-    pub(crate) rust: HashMap<Span, Span>,
-    /// Protocol span -> the span of each `answers` entry.
-    pub(crate) answers: HashMap<Span, Vec<Span>>,
-}
-
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct FieldDetail {
-    pub(crate) name: Span,
-    pub(crate) ty: Span,
-    pub(crate) of: Option<Span>,
-}
-
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct ErrorDetail {
-    pub(crate) exception: Span,
-    pub(crate) code: Span,
-}
+use crate::suggest::suggest;
+use crate::wire::{MAX_KEY_LEN, MAX_VALUE_LEN, RESERVED_KEYS};
 
 /// Checks `schema` and returns every problem found (empty when it is valid).
 ///
 /// Checks: table keys and exception names are valid Rust type names; command
 /// wire names are 1 to 65535 bytes and unique; handler method names do not
-/// collide; field names are 1 to 255 bytes, not reserved ([`RESERVED_KEYS`],
+/// collide; field names are 1 to 255 bytes, not reserved ([`RESERVED_KEYS`](crate::wire::RESERVED_KEYS),
 /// top level only), unique, map to Rust identifiers ([`crate::naming::rust_ident`])
 /// that are unique too; every type is built in or declared under `[types]`;
 /// no AmpList or Descriptor inside a ListOf; error codes are non-empty and
@@ -238,7 +193,7 @@ impl Validator<'_> {
             TypeRef::Custom(name) if self.schema.custom_type(name).is_none() => {
                 let mut message =
                     format!("unknown type `{name}`: use a built-in type or declare it under [types.{name}]");
-                let mut candidates: Vec<&str> = builtin_names().collect();
+                let mut candidates: Vec<&str> = BUILTIN_TYPES.to_vec();
                 candidates.extend(self.schema.types.iter().map(|t| t.name.as_str()));
                 if let Some(s) = suggest(name, candidates) {
                     message.push_str(&format!(" (did you mean `{s}`?)"));

@@ -32,8 +32,8 @@ WORKLOADS = [
     ("echo16", "echo", 16, "Echo 60 KiB, 16 in flight", 2.0),
 ]
 ECHO_BYTES = 60 * 1024
-# Twisted 26.10 as shared/reference/real-peers.md reports it (calls/s, TCP_NODELAY
-# off), for context only: the targets are ratios measured in one run, and
+# Twisted 26.10's reference figures (calls/s, TCP_NODELAY off; BENCHMARKS.md
+# lists them), for context only: the targets are ratios measured in one run, and
 # Twisted on this machine, idle, runs well below these figures.
 REFERENCE_BASELINE = {"sum1": 7_800, "sum100": 26_700, "echo1": 456e6 / ECHO_BYTES, "echo16": 1_370e6 / ECHO_BYTES}
 MARK_BEGIN = "<!-- loopback:begin (written by benches/run-loopback.sh) -->"
@@ -272,7 +272,7 @@ def report(env, samples, idle_result, runs, seconds):
             add(
                 f"- {label} >= {target:g}x Twisted in this run, both NODELAY settings: {', '.join(parts)}: {met}. "
                 f"(Twisted here ran at {twisted_off / base:.0%} of the reference figure "
-                f"{fmt_rate(key, base)} in real-peers.md.)"
+                f"{fmt_rate(key, base)} (Twisted's reference figures).)"
             )
         add("")
     if idle_result:

@@ -2,11 +2,9 @@
 
 #![no_main]
 
-mod types_common;
-
-use amp_runtime::types::Boolean;
+use amp_runtime::testing::assert_round_trip_bytes;
+use amp_runtime::types;
 use libfuzzer_sys::fuzz_target;
-use types_common::round_trip;
 
 fuzz_target!(|data: &[u8]| {
     let expected = match data {
@@ -14,5 +12,5 @@ fuzz_target!(|data: &[u8]| {
         b"False" => Some(false),
         _ => None,
     };
-    assert_eq!(round_trip::<Boolean>(data).map(|(v, _)| v), expected, "{data:?}");
+    assert_eq!(assert_round_trip_bytes::<types::Boolean>(data).map(|(v, _)| v), expected, "{data:?}");
 });

@@ -3,14 +3,12 @@
 
 #![no_main]
 
-mod types_common;
-
-use amp_runtime::types::DateTime;
+use amp_runtime::testing::assert_round_trip_bytes;
+use amp_runtime::types;
 use libfuzzer_sys::fuzz_target;
-use types_common::round_trip;
 
 fuzz_target!(|data: &[u8]| {
-    if let Some((value, canonical)) = round_trip::<DateTime>(data) {
+    if let Some((value, canonical)) = assert_round_trip_bytes::<types::DateTime>(data) {
         assert_eq!(canonical.len(), 32, "{value:?}");
         assert!(!canonical.ends_with(b"+00:00"), "a zero offset is written -00:00");
     }

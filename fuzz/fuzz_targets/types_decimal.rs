@@ -4,14 +4,12 @@
 
 #![no_main]
 
-mod types_common;
-
-use amp_runtime::types::Decimal;
+use amp_runtime::testing::assert_round_trip_bytes;
+use amp_runtime::types;
 use libfuzzer_sys::fuzz_target;
-use types_common::round_trip;
 
 fuzz_target!(|data: &[u8]| {
-    if let Some((value, canonical)) = round_trip::<Decimal>(data) {
+    if let Some((value, canonical)) = assert_round_trip_bytes::<types::Decimal>(data) {
         assert_eq!(canonical, value.to_string().as_bytes());
         let parsed: amp_runtime::Decimal = value.to_string().parse().expect("Display output parses");
         assert_eq!(parsed, value);

@@ -3,14 +3,12 @@
 
 #![no_main]
 
-mod types_common;
-
-use amp_runtime::types::Float;
+use amp_runtime::testing::assert_round_trip_bytes;
+use amp_runtime::types;
 use libfuzzer_sys::fuzz_target;
-use types_common::round_trip;
 
 fuzz_target!(|data: &[u8]| {
-    let Some((value, canonical)) = round_trip::<Float>(data) else { return };
+    let Some((value, canonical)) = assert_round_trip_bytes::<types::Float>(data) else { return };
     let text = std::str::from_utf8(&canonical).expect("repr is ASCII");
     if value.is_nan() {
         assert_eq!(text, "nan");

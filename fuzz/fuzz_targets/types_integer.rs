@@ -3,18 +3,16 @@
 
 #![no_main]
 
-mod types_common;
-
-use amp_runtime::types::Integer;
+use amp_runtime::testing::assert_round_trip_bytes;
+use amp_runtime::types;
 use amp_runtime::BigInt;
 use libfuzzer_sys::fuzz_target;
-use types_common::round_trip;
 
 fuzz_target!(|data: &[u8]| {
-    let big = round_trip::<Integer<BigInt>>(data);
-    let i64_ = round_trip::<Integer<i64>>(data);
-    let u64_ = round_trip::<Integer<u64>>(data);
-    let i128_ = round_trip::<Integer<i128>>(data);
+    let big = assert_round_trip_bytes::<types::Integer<BigInt>>(data);
+    let i64_ = assert_round_trip_bytes::<types::Integer<i64>>(data);
+    let u64_ = assert_round_trip_bytes::<types::Integer<u64>>(data);
+    let i128_ = assert_round_trip_bytes::<types::Integer<i128>>(data);
     match &big {
         None => assert!(i64_.is_none() && u64_.is_none() && i128_.is_none(), "{data:?}: only a fixed width decodes"),
         Some((v, canonical)) => {

@@ -3,28 +3,27 @@
 
 #![no_main]
 
-mod types_common;
-
-use amp_runtime::types::{Boolean, DateTime, Decimal, Float, Integer, ListOf, String, Unicode};
+use amp_runtime::testing::assert_round_trip_bytes;
+use amp_runtime::types::{self};
 use amp_runtime::BigInt;
 use libfuzzer_sys::fuzz_target;
-use types_common::round_trip;
 
 fuzz_target!(|data: &[u8]| {
-    let raw = round_trip::<ListOf<String>>(data);
+    let raw = assert_round_trip_bytes::<types::ListOf<types::String>>(data);
     // Framing decides for every element type alike: elements that frame as
     // `String`s are the only candidates, and their count is the list's length.
     let framed = raw.as_ref().map(|(v, _)| v.len());
     let lens = [
-        round_trip::<ListOf<Integer>>(data).map(|(v, _)| v.len()),
-        round_trip::<ListOf<Integer<BigInt>>>(data).map(|(v, _)| v.len()),
-        round_trip::<ListOf<Unicode>>(data).map(|(v, _)| v.len()),
-        round_trip::<ListOf<Boolean>>(data).map(|(v, _)| v.len()),
-        round_trip::<ListOf<Float>>(data).map(|(v, _)| v.len()),
-        round_trip::<ListOf<Decimal>>(data).map(|(v, _)| v.len()),
-        round_trip::<ListOf<DateTime>>(data).map(|(v, _)| v.len()),
-        round_trip::<ListOf<ListOf<Integer>>>(data).map(|(v, _)| v.len()),
-        round_trip::<ListOf<ListOf<ListOf<Unicode>>>>(data).map(|(v, _)| v.len()),
+        assert_round_trip_bytes::<types::ListOf<types::Integer>>(data).map(|(v, _)| v.len()),
+        assert_round_trip_bytes::<types::ListOf<types::Integer<BigInt>>>(data).map(|(v, _)| v.len()),
+        assert_round_trip_bytes::<types::ListOf<types::Unicode>>(data).map(|(v, _)| v.len()),
+        assert_round_trip_bytes::<types::ListOf<types::Boolean>>(data).map(|(v, _)| v.len()),
+        assert_round_trip_bytes::<types::ListOf<types::Float>>(data).map(|(v, _)| v.len()),
+        assert_round_trip_bytes::<types::ListOf<types::Decimal>>(data).map(|(v, _)| v.len()),
+        assert_round_trip_bytes::<types::ListOf<types::DateTime>>(data).map(|(v, _)| v.len()),
+        assert_round_trip_bytes::<types::ListOf<types::ListOf<types::Integer>>>(data).map(|(v, _)| v.len()),
+        assert_round_trip_bytes::<types::ListOf<types::ListOf<types::ListOf<types::Unicode>>>>(data)
+            .map(|(v, _)| v.len()),
     ];
     for len in lens.into_iter().flatten() {
         assert_eq!(Some(len), framed, "{data:?}");

@@ -2,14 +2,12 @@
 
 #![no_main]
 
-mod types_common;
-
-use amp_runtime::types::Path;
+use amp_runtime::testing::assert_round_trip_bytes;
+use amp_runtime::types;
 use libfuzzer_sys::fuzz_target;
-use types_common::round_trip;
 
 fuzz_target!(|data: &[u8]| {
-    let decoded = round_trip::<Path>(data);
+    let decoded = assert_round_trip_bytes::<types::Path>(data);
     if let Some((_, canonical)) = &decoded {
         assert_eq!(&canonical[..], data);
     }

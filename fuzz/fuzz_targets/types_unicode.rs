@@ -3,14 +3,12 @@
 
 #![no_main]
 
-mod types_common;
-
-use amp_runtime::types::Unicode;
+use amp_runtime::testing::assert_round_trip_bytes;
+use amp_runtime::types;
 use libfuzzer_sys::fuzz_target;
-use types_common::round_trip;
 
 fuzz_target!(|data: &[u8]| {
-    let decoded = round_trip::<Unicode>(data);
+    let decoded = assert_round_trip_bytes::<types::Unicode>(data);
     assert_eq!(decoded.is_some(), std::str::from_utf8(data).is_ok(), "{data:?}");
     if let Some((text, canonical)) = decoded {
         assert_eq!(text.as_bytes(), data);

@@ -7,6 +7,7 @@
 
 use std::collections::{HashMap, VecDeque};
 
+use amp_runtime::wire::{ASK, COMMAND};
 use amp_runtime::AmpBox;
 use bytes::Bytes;
 
@@ -31,7 +32,7 @@ impl Calls {
     /// the wire name of the call of the other side it answers.
     pub fn seen(&mut self, side: Side, b: &AmpBox) -> Option<Bytes> {
         let me = side as usize;
-        if let (Some(command), Some(tag)) = (b.get("_command"), b.get("_ask")) {
+        if let (Some(command), Some(tag)) = (b.get(COMMAND), b.get(ASK)) {
             if self.counts[me] < MAX_PENDING {
                 // Copies: a slice of the box would keep its whole read buffer alive.
                 let (tag, command) = (Bytes::copy_from_slice(tag), Bytes::copy_from_slice(command));

@@ -3,7 +3,7 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use crate::types::DecodeError;
-use crate::wire::{EncodeError, Lossy, ProtocolError};
+use crate::wire::{EncodeError, Lossy, ProtocolError, UNHANDLED_ERROR_CODE, UNKNOWN_ERROR_CODE};
 
 /// An error answer as it came off the wire: `_error_code` and `_error_description`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -79,8 +79,8 @@ impl<E> CallError<E> {
     {
         match self {
             CallError::Declared(e) => Some(e.code().to_owned()),
-            CallError::Unhandled { .. } => Some("UNHANDLED".to_owned()),
-            CallError::Unknown { .. } => Some("UNKNOWN".to_owned()),
+            CallError::Unhandled { .. } => Some(UNHANDLED_ERROR_CODE.to_owned()),
+            CallError::Unknown { .. } => Some(UNKNOWN_ERROR_CODE.to_owned()),
             CallError::Undeclared(r) => Some(String::from_utf8_lossy(r.code.as_bytes()).into_owned()),
             _ => None,
         }
@@ -91,9 +91,11 @@ impl<E> CallError<E> {
     where
         E: crate::command::CommandError,
     {
+        const UNHANDLED: &[u8] = UNHANDLED_ERROR_CODE.as_bytes();
+        const UNKNOWN: &[u8] = UNKNOWN_ERROR_CODE.as_bytes();
         match remote.code.as_bytes() {
-            b"UNHANDLED" => CallError::Unhandled { description: remote.description },
-            b"UNKNOWN" => CallError::Unknown { description: remote.description },
+            UNHANDLED => CallError::Unhandled { description: remote.description },
+            UNKNOWN => CallError::Unknown { description: remote.description },
             code => match E::from_wire(code, remote.description.clone()) {
                 Some(e) => CallError::Declared(e),
                 None => CallError::Undeclared(remote),

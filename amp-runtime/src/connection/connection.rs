@@ -9,13 +9,15 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpStream, ToSocketAddrs, UnixStream};
 use tracing::Instrument;
 
+use super::addr::PeerAddr;
 use super::close::CloseReason;
 use super::config::ConnectionConfig;
-use super::context::{Context, PeerAddr, StateMap};
+use super::context::Context;
 use super::driver::Driver;
+use super::peer::Peer;
+use super::responder::Responder;
 use super::shared::Shared;
 use super::transport::Transport;
-use super::{Peer, Responder};
 
 /// A running AMP connection: a task reading and writing the stream, answering
 /// the peer's calls with a [`Responder`], and a [`Peer`] handle (also
@@ -188,7 +190,7 @@ impl ConnectionBuilder {
     fn start(self, io: Transport, found_addr: PeerAddr, responder: Arc<dyn Responder>) -> Connection {
         let addr = self.addr.unwrap_or(found_addr);
         let config = self.config.normalized();
-        let (shared, rx) = Shared::new(addr.clone(), config, StateMap::default(), io.supports_fds());
+        let (shared, rx) = Shared::new(addr.clone(), config, io.supports_fds());
         let peer = Peer::attached(shared.clone());
         let base_cx = peer.context();
         if let Some(init) = self.init {

@@ -1,43 +1,20 @@
-use std::any::{Any, TypeId};
-use std::collections::{HashMap, VecDeque};
+//! [`Context`]: what a handler gets with each call.
+
+use std::any::Any;
+use std::collections::VecDeque;
 use std::fmt;
-use std::net::SocketAddr;
 use std::os::fd::OwnedFd;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::oneshot;
 
-use super::shared::lock;
+use super::addr::PeerAddr;
+use super::lock::lock;
+use super::peer::Peer;
+use super::state::StateMap;
 use super::switch::{PendingSwitch, SwitchedStream};
-use super::Peer;
 use crate::types::ArgContext;
 use crate::wire::{AmpBox, EncodeError};
-
-/// Where a connection's peer is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PeerAddr {
-    /// A TCP peer.
-    Tcp(SocketAddr),
-    /// A Unix socket peer (the path, when it has one).
-    Unix(Option<PathBuf>),
-    /// Anything else (an in-memory duplex, a TLS stream over something else).
-    Other,
-}
-
-impl fmt::Display for PeerAddr {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PeerAddr::Tcp(a) => write!(f, "{a}"),
-            PeerAddr::Unix(Some(p)) => write!(f, "unix:{}", p.display()),
-            PeerAddr::Unix(None) => write!(f, "unix:(unnamed)"),
-            PeerAddr::Other => write!(f, "(stream)"),
-        }
-    }
-}
-
-/// The per-connection state map: one value per type.
-pub(crate) type StateMap = Arc<Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>>;
 
 /// Re-encodes an answer whose fields hold descriptors, once the connection
 /// has fixed their ordinals.
@@ -73,7 +50,7 @@ impl Context {
         Context::with_state(peer, addr, StateMap::default())
     }
 
-    pub(crate) fn with_state(peer: Peer, addr: PeerAddr, state: StateMap) -> Self {
+    fn with_state(peer: Peer, addr: PeerAddr, state: StateMap) -> Self {
         Context { peer, addr, state, call: Arc::default() }
     }
 
@@ -85,6 +62,7 @@ impl Context {
 
     /// The context of one received call: the connection's, plus the
     /// descriptors that came with the call's box.
+    #[inline]
     pub(crate) fn for_call(&self, fds: VecDeque<OwnedFd>, fd_base: u64) -> Self {
         let call = CallSlot { received: Mutex::new((fds, fd_base)), ..CallSlot::default() };
         Context { peer: self.peer.clone(), addr: self.addr.clone(), state: self.state.clone(), call: Arc::new(call) }
@@ -102,21 +80,17 @@ impl Context {
 
     /// The connection's state of type `T`, if set.
     pub fn state<T: Any + Send + Sync>(&self) -> Option<Arc<T>> {
-        let map = lock(&self.state);
-        map.get(&TypeId::of::<T>()).cloned().and_then(|v| v.downcast::<T>().ok())
+        self.state.get::<T>()
     }
 
     /// The connection's state of type `T`, set to `init()` on first use.
     pub fn state_or_insert_with<T: Any + Send + Sync>(&self, init: impl FnOnce() -> T) -> Arc<T> {
-        let mut map = lock(&self.state);
-        let v = map.entry(TypeId::of::<T>()).or_insert_with(|| Arc::new(init())).clone();
-        v.downcast::<T>().unwrap_or_else(|_| unreachable!("state map is keyed by TypeId"))
+        self.state.get_or_insert_with(init)
     }
 
     /// Sets the connection's state of type `T`, returning the previous value.
     pub fn set_state<T: Any + Send + Sync>(&self, value: T) -> Option<Arc<T>> {
-        let mut map = lock(&self.state);
-        map.insert(TypeId::of::<T>(), Arc::new(value)).and_then(|v| v.downcast::<T>().ok())
+        self.state.set(value)
     }
 
     /// Takes the file descriptors that came with this call's box (Unix
@@ -164,6 +138,19 @@ impl Context {
 
     pub(crate) fn take_switch(&self) -> Option<oneshot::Sender<SwitchedStream>> {
         lock(&self.call.switch).take()
+    }
+}
+
+// Written here, not in `peer.rs`: a `Context` holds a `Peer`, so the
+// handle's module stays below this one.
+impl Peer {
+    /// The connection's context: its address and per-connection state (the
+    /// same state handlers see).
+    pub fn context(&self) -> Context {
+        match self.shared() {
+            Some(s) => Context::with_state(self.clone(), s.addr.clone(), s.state.clone()),
+            None => Context::detached(),
+        }
     }
 }
 

@@ -10,15 +10,18 @@ use bytes::Bytes;
 use tokio::sync::oneshot;
 use tokio_rustls::rustls::pki_types::CertificateDer;
 
+use super::addr::PeerAddr;
+use super::calls::CallKind;
 use super::close::CloseReason;
-use super::context::Context;
-use super::shared::{lock, After, CallKind, Delivery, Frame, Outgoing, Received, Shared, ANSWER, ASK, COMMAND};
+use super::lock::lock;
+use super::outgoing::{After, Outgoing};
+use super::request;
+use super::shared::Shared;
 use super::switch::SwitchedStream;
-use super::tags::format_tag;
 use super::tls::{StartTlsError, TlsRole, START_TLS_COMMAND};
-use crate::command::{CallError, Command, NoError};
+use crate::command::{CallError, Command, CommandError, NoError};
 use crate::types::{ArgContext, BoxFields};
-use crate::wire::{AmpBox, EncodeError, Lossy};
+use crate::wire::{AmpBox, EncodeError, ANSWER};
 
 /// A handle to call the peer of a connection. Cheap to clone; every clone
 /// drives the same connection.
@@ -48,59 +51,6 @@ pub struct RawAnswer {
     pub context: ArgContext,
 }
 
-/// How a call waits.
-struct Pending {
-    shared: Arc<Shared>,
-    tag: u64,
-    rx: oneshot::Receiver<Delivery>,
-    done: bool,
-}
-
-impl Drop for Pending {
-    fn drop(&mut self) {
-        if !self.done {
-            // The caller stopped waiting: forget the call; a late answer
-            // will be dropped.
-            self.shared.cancel(self.tag);
-        }
-    }
-}
-
-impl Pending {
-    async fn wait(mut self, timeout: Option<Duration>) -> Result<Received, CallError<NoError>> {
-        let delivery = match timeout {
-            Some(limit) => match tokio::time::timeout(limit, &mut self.rx).await {
-                Ok(delivery) => delivery,
-                Err(_) => {
-                    tracing::debug!(tag = self.tag, "call timed out");
-                    return Err(CallError::Timeout(limit));
-                }
-            },
-            None => (&mut self.rx).await,
-        };
-        self.done = true;
-        match delivery {
-            Ok(Ok(received)) => Ok(received),
-            Ok(Err(reason)) => Err(CallError::ConnectionLost(reason.to_string())),
-            Err(_) => Err(self.shared.lost()),
-        }
-    }
-}
-
-/// What a request expects back.
-enum Expect {
-    Nothing,
-    Answer(CallKind),
-}
-
-fn widen<E>(e: CallError<NoError>) -> CallError<E> {
-    e.map_declared(|never| match never {})
-}
-
-fn decode_context(received: &mut Received) -> ArgContext {
-    ArgContext { fds_in: std::mem::take(&mut received.fds), next_fd_ordinal: received.fd_base, ..ArgContext::default() }
-}
-
 impl Peer {
     pub(crate) fn attached(shared: Arc<Shared>) -> Self {
         Peer { shared: Some(shared) }
@@ -112,8 +62,18 @@ impl Peer {
         Peer { shared: None }
     }
 
-    fn shared(&self) -> Result<&Arc<Shared>, CallError<NoError>> {
+    /// The connection's shared state; `None` for a detached handle.
+    pub(super) fn shared(&self) -> Option<&Arc<Shared>> {
+        self.shared.as_ref()
+    }
+
+    /// The connection, or the error every call on a detached handle gets.
+    fn connection(&self) -> Result<&Arc<Shared>, CallError<NoError>> {
         self.shared.as_ref().ok_or_else(|| CallError::ConnectionLost("no connection (detached handle)".to_owned()))
+    }
+
+    fn default_timeout(&self) -> Option<Duration> {
+        self.shared.as_ref().and_then(|s| s.config.default_timeout)
     }
 
     /// Calls `C` and waits for its answer (or the configured default timeout).
@@ -125,8 +85,7 @@ impl Peer {
     /// response fields, and one that declares required ones gets
     /// `CallError::Decode`).
     pub async fn call<C: Command>(&self, args: impl Borrow<C::Arguments>) -> Result<C::Response, CallError<C::Error>> {
-        let timeout = self.shared.as_ref().and_then(|s| s.config.default_timeout);
-        self.call_typed::<C>(args.borrow(), timeout).await
+        self.call_typed::<C>(args.borrow(), self.default_timeout()).await
     }
 
     /// [`call`](Peer::call) with its own timeout: past it, the call fails
@@ -144,17 +103,15 @@ impl Peer {
         args: &C::Arguments,
         timeout: Option<Duration>,
     ) -> Result<C::Response, CallError<C::Error>> {
-        let shared = self.shared().map_err(widen)?;
+        let shared = self.connection().map_err(widen)?;
         let write = |out: &mut AmpBox, acx: &mut ArgContext| args.write_fields(out, acx);
         if !C::REQUIRES_ANSWER {
-            request(shared, static_name(C::NAME), write, Expect::Nothing).await.map_err(widen)?;
+            request::send(shared, static_name(C::NAME), write).await.map_err(widen)?;
             return C::Response::read_fields(&AmpBox::new(), &mut ArgContext::new()).map_err(CallError::Decode);
         }
-        let pending =
-            request(shared, static_name(C::NAME), write, Expect::Answer(CallKind::Plain)).await.map_err(widen)?;
-        let Some(pending) = pending else { unreachable!("a call awaiting an answer is registered") };
+        let pending = request::call(shared, static_name(C::NAME), write, CallKind::Plain).await.map_err(widen)?;
         let mut received = pending.wait(timeout).await.map_err(widen)?;
-        let mut acx = decode_context(&mut received);
+        let mut acx = received.take_arg_context();
         match received.outcome {
             Ok(answer) => C::Response::read_fields(&answer, &mut acx).map_err(CallError::Decode),
             Err(remote) => Err(CallError::from_remote(remote)),
@@ -166,9 +123,7 @@ impl Peer {
     /// answer). Returns once the box is queued; it uses up a tag as in Twisted.
     pub async fn send<C: Command>(&self, args: impl Borrow<C::Arguments>) -> Result<(), CallError<NoError>> {
         let args = args.borrow();
-        let shared = self.shared()?;
-        request(shared, static_name(C::NAME), |out, acx| args.write_fields(out, acx), Expect::Nothing).await?;
-        Ok(())
+        request::send(self.connection()?, static_name(C::NAME), |out, acx| args.write_fields(out, acx)).await
     }
 
     /// Calls a command by wire name with a raw box of arguments (Twisted's
@@ -176,8 +131,8 @@ impl Peer {
     /// comes back as a box without `_answer`; an error answer is
     /// `CallError::Unhandled`, `Unknown` or `Undeclared`.
     pub async fn call_raw(&self, command: impl AsRef<[u8]>, args: AmpBox) -> Result<AmpBox, CallError<NoError>> {
-        let timeout = self.shared.as_ref().and_then(|s| s.config.default_timeout);
-        self.call_raw_inner(command.as_ref(), args, timeout).await
+        let answer = self.call_with(command, |out, _| copy_into(out, &args), self.default_timeout()).await?;
+        Ok(answer.fields)
     }
 
     /// [`call_raw`](Peer::call_raw) with its own timeout.
@@ -187,16 +142,7 @@ impl Peer {
         args: AmpBox,
         timeout: Duration,
     ) -> Result<AmpBox, CallError<NoError>> {
-        self.call_raw_inner(command.as_ref(), args, Some(timeout)).await
-    }
-
-    async fn call_raw_inner(
-        &self,
-        command: &[u8],
-        args: AmpBox,
-        timeout: Option<Duration>,
-    ) -> Result<AmpBox, CallError<NoError>> {
-        let answer = self.call_with(command, |out, _| copy_into(out, &args), timeout).await?;
+        let answer = self.call_with(command, |out, _| copy_into(out, &args), Some(timeout)).await?;
         Ok(answer.fields)
     }
 
@@ -212,12 +158,11 @@ impl Peer {
     where
         F: Fn(&mut AmpBox, &mut ArgContext) -> Result<(), EncodeError>,
     {
-        let shared = self.shared()?;
-        let pending =
-            request(shared, Bytes::copy_from_slice(command.as_ref()), write, Expect::Answer(CallKind::Plain)).await?;
-        let Some(pending) = pending else { unreachable!("a call awaiting an answer is registered") };
+        let shared = self.connection()?;
+        let command = Bytes::copy_from_slice(command.as_ref());
+        let pending = request::call(shared, command, write, CallKind::Plain).await?;
         let mut received = pending.wait(timeout).await?;
-        let context = decode_context(&mut received);
+        let context = received.take_arg_context();
         match received.outcome {
             Ok(mut fields) => {
                 fields.remove(ANSWER);
@@ -237,9 +182,7 @@ impl Peer {
     where
         F: Fn(&mut AmpBox, &mut ArgContext) -> Result<(), EncodeError>,
     {
-        let shared = self.shared()?;
-        request(shared, Bytes::copy_from_slice(command.as_ref()), write, Expect::Nothing).await?;
-        Ok(())
+        request::send(self.connection()?, Bytes::copy_from_slice(command.as_ref()), write).await
     }
 
     /// Sends `StartTLS` and, once the peer's plain answer arrives, runs the
@@ -251,7 +194,7 @@ impl Peer {
     /// plain and usable; a failed handshake closes it. Descriptor passing
     /// stops working once TLS is on.
     pub async fn start_tls(&self, role: TlsRole) -> Result<(), StartTlsError> {
-        let shared = self.shared()?;
+        let shared = self.connection()?;
         {
             let mut tls = lock(&shared.tls);
             if tls.active || tls.pending {
@@ -260,14 +203,10 @@ impl Peer {
             tls.pending = true;
         }
         let outcome = async {
-            let expect = Expect::Answer(CallKind::StartTls(role));
-            let pending = request(shared, static_name(START_TLS_COMMAND), |_, _| Ok(()), expect).await?;
-            let Some(pending) = pending else { unreachable!("a call awaiting an answer is registered") };
+            let command = static_name(START_TLS_COMMAND);
+            let pending = request::call(shared, command, |_, _| Ok(()), CallKind::StartTls(role)).await?;
             let received = pending.wait(shared.config.default_timeout).await?;
-            match received.outcome {
-                Ok(_) => Ok(()),
-                Err(remote) => Err(CallError::from_remote(remote)),
-            }
+            received.outcome.map(drop).map_err(CallError::from_remote)
         }
         .await;
         if outcome.is_err() {
@@ -288,7 +227,7 @@ impl Peer {
     ) -> Result<(C::Response, SwitchedStream), CallError<C::Error>> {
         let args = args.borrow();
         let write = |out: &mut AmpBox, acx: &mut ArgContext| args.write_fields(out, acx);
-        let (answer, mut context, stream) = self.switch_inner(static_name(C::NAME), write).await?;
+        let (answer, mut context, stream) = self.switch(static_name(C::NAME), write).await?;
         let response = C::Response::read_fields(&answer, &mut context).map_err(CallError::Decode)?;
         Ok((response, stream))
     }
@@ -299,15 +238,13 @@ impl Peer {
         command: impl AsRef<[u8]>,
         args: AmpBox,
     ) -> Result<(AmpBox, SwitchedStream), CallError<NoError>> {
-        let (mut answer, _, stream) = self
-            .switch_inner(Bytes::copy_from_slice(command.as_ref()), |out, _| copy_into(out, &args))
-            .await
-            .map_err(widen)?;
+        let command = Bytes::copy_from_slice(command.as_ref());
+        let (mut answer, _, stream) = self.switch(command, |out, _| copy_into(out, &args)).await.map_err(widen)?;
         answer.remove(ANSWER);
         Ok((answer, stream))
     }
 
-    async fn switch_inner<E: crate::command::CommandError, F>(
+    async fn switch<E: CommandError, F>(
         &self,
         command: Bytes,
         write: F,
@@ -315,11 +252,10 @@ impl Peer {
     where
         F: Fn(&mut AmpBox, &mut ArgContext) -> Result<(), EncodeError>,
     {
-        let shared = self.shared().map_err(widen)?;
-        let pending = request(shared, command, write, Expect::Answer(CallKind::Switch)).await.map_err(widen)?;
-        let Some(pending) = pending else { unreachable!("a call awaiting an answer is registered") };
+        let shared = self.connection().map_err(widen)?;
+        let pending = request::call(shared, command, write, CallKind::Switch).await.map_err(widen)?;
         let mut received = pending.wait(shared.config.default_timeout).await.map_err(widen)?;
-        let context = decode_context(&mut received);
+        let context = received.take_arg_context();
         match (received.outcome, received.switched) {
             (Ok(answer), Some(stream)) => Ok((answer, context, stream)),
             (Ok(_), None) => Err(CallError::ConnectionLost("the switch did not complete".to_owned())),
@@ -329,7 +265,7 @@ impl Peer {
 
     /// Waits until every box queued so far is written to the stream.
     pub async fn flush(&self) -> Result<(), CallError<NoError>> {
-        let shared = self.shared()?;
+        let shared = self.connection()?;
         let (tx, rx) = oneshot::channel();
         let out = Outgoing::action(After::Flushed(tx));
         shared.tx.send(out).await.map_err(|_| shared.lost())?;
@@ -382,17 +318,8 @@ impl Peer {
     }
 
     /// The peer's address.
-    pub fn peer_addr(&self) -> super::PeerAddr {
-        self.shared.as_ref().map_or(super::PeerAddr::Other, |s| s.addr.clone())
-    }
-
-    /// The connection's context: its address and per-connection state (the
-    /// same state handlers see).
-    pub fn context(&self) -> Context {
-        match &self.shared {
-            Some(s) => Context::with_state(self.clone(), s.addr.clone(), s.state.clone()),
-            None => Context::detached(),
-        }
+    pub fn peer_addr(&self) -> PeerAddr {
+        self.shared.as_ref().map_or(PeerAddr::Other, |s| s.addr.clone())
     }
 
     /// Calls awaiting an answer.
@@ -434,6 +361,11 @@ impl fmt::Debug for Peer {
     }
 }
 
+/// A call error without declared errors, as any command's.
+fn widen<E>(e: CallError<NoError>) -> CallError<E> {
+    e.map_declared(|never| match never {})
+}
+
 /// A command name known at compile time, as a key that costs no copy.
 fn static_name(name: &'static str) -> Bytes {
     Bytes::from_static(name.as_bytes())
@@ -442,83 +374,4 @@ fn static_name(name: &'static str) -> Bytes {
 fn copy_into(out: &mut AmpBox, args: &AmpBox) -> Result<(), EncodeError> {
     *out = args.clone();
     Ok(())
-}
-
-/// Encodes and queues one request. For a call awaiting an answer, returns
-/// the registration to wait on.
-///
-/// Descriptor ordinals must follow the order boxes reach the wire, so a box
-/// that carries descriptors is encoded again while holding the connection's
-/// descriptor lock and a reserved place in the queue (the usual box is
-/// encoded once, with no lock).
-async fn request<F>(
-    shared: &Arc<Shared>,
-    command: Bytes,
-    write: F,
-    expect: Expect,
-) -> Result<Option<Pending>, CallError<NoError>>
-where
-    F: Fn(&mut AmpBox, &mut ArgContext) -> Result<(), EncodeError>,
-{
-    shared.check_open()?;
-    let mut acx = ArgContext::new();
-    let mut body = AmpBox::new();
-    write(&mut body, &mut acx)?;
-    let permit = shared.tx.reserve().await.map_err(|_| shared.lost())?;
-    let mut ordinal_lock = None;
-    let mut fds = Vec::new();
-    if !acx.fds_out.is_empty() {
-        if !shared.fds_supported.load(Ordering::Acquire) {
-            return Err(CallError::Encode(EncodeError::Invalid {
-                key: Lossy(command.to_vec()),
-                reason: "file descriptors can only be passed over a Unix socket connection (without TLS)".to_owned(),
-            }));
-        }
-        let mut ordinal = shared.fd_send.clone().lock_owned().await;
-        let mut again = ArgContext { next_fd_ordinal: *ordinal, ..ArgContext::default() };
-        body = AmpBox::new();
-        write(&mut body, &mut again)?;
-        *ordinal += again.fds_out.len() as u64;
-        fds = again.fds_out;
-        ordinal_lock = Some(ordinal);
-    }
-    body.insert(COMMAND, command);
-    if let Err(e) = body.validate() {
-        if let Some(mut ordinal) = ordinal_lock {
-            *ordinal -= fds.len() as u64;
-        }
-        return Err(CallError::Encode(e));
-    }
-    let (kind, after) = match expect {
-        Expect::Nothing => (None, After::Nothing),
-        Expect::Answer(kind @ (CallKind::StartTls(_) | CallKind::Switch)) => (Some(kind), After::PauseWrites),
-        Expect::Answer(kind) => (Some(kind), After::Nothing),
-    };
-    let awaiting = kind.is_some();
-    let (tag, rx) = match shared.register(kind) {
-        Ok(registered) => registered,
-        Err(e) => {
-            if let Some(mut ordinal) = ordinal_lock {
-                *ordinal -= fds.len() as u64;
-            }
-            return Err(e);
-        }
-    };
-    if awaiting {
-        // Checked above; a tag is at most 16 bytes, so the box stays valid.
-        body.insert(ASK, format_tag(tag));
-    }
-    // Fields are only evaluated when the event is enabled.
-    tracing::trace!(command = %Lossy(body.get(COMMAND).map_or_else(Vec::new, |c| c.to_vec())), tag, awaiting, "call sent");
-    let frame = match Frame::of_box(body) {
-        Ok(frame) => frame,
-        Err(e) => {
-            // Checked above; only the short tag was added since.
-            shared.cancel(tag);
-            return Err(CallError::Encode(e));
-        }
-    };
-    permit.send(Outgoing { frame, fds, after });
-    drop(ordinal_lock);
-    Ok(rx.map(|rx| Pending { shared: shared.clone(), tag, rx, done: false }))
 }

@@ -6,13 +6,16 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use super::bytes_repr::unhandled_description;
 use super::close::CloseReason;
 use super::context::{Context, ReplyEncoder};
-use super::shared::{After, Frame, Outgoing, Shared, ANSWER, ERROR, ERROR_CODE, ERROR_DESCRIPTION};
-use super::Reply;
-use crate::types::ArgContext;
-use crate::wire::{AmpBox, Lossy, MAX_VALUE_LEN};
+use super::outgoing::{After, Frame, Outgoing};
+use super::responder::Reply;
+use super::shared::Shared;
+use crate::python::bytes_repr;
+use crate::wire::{
+    AmpBox, Lossy, ANSWER, ERROR, ERROR_CODE, ERROR_DESCRIPTION, MAX_VALUE_LEN, UNHANDLED_ERROR_CODE,
+    UNKNOWN_ERROR_CODE,
+};
 
 /// What to send for one handled call.
 pub(crate) enum ReplyPlan {
@@ -81,7 +84,7 @@ pub(crate) fn plan(shared: &Shared, cx: &Context, command: &[u8], ask: Option<&B
             match Frame::of_box(answer) {
                 Ok(frame) => {
                     tracing::trace!(command = %name, tag = %Lossy(tag.to_vec()), "answered");
-                    ReplyPlan::Send(Outgoing { frame, fds: Vec::new(), after })
+                    ReplyPlan::Send(Outgoing::new(frame, after))
                 }
                 Err(e) => {
                     let why = format!("cannot encode the answer of {name}: {e}");
@@ -97,23 +100,26 @@ pub(crate) fn plan(shared: &Shared, cx: &Context, command: &[u8], ask: Option<&B
             } else {
                 After::Nothing
             };
-            let code =
-                if e.code.is_empty() || e.code.len() > MAX_VALUE_LEN { Bytes::from_static(b"UNKNOWN") } else { e.code };
+            let code = if e.code.is_empty() || e.code.len() > MAX_VALUE_LEN {
+                Bytes::from_static(UNKNOWN_ERROR_CODE.as_bytes())
+            } else {
+                e.code
+            };
             let frame = Frame::Box(error_box(tag, &code, e.description.as_bytes()));
-            ReplyPlan::Send(Outgoing { frame, fds: Vec::new(), after })
+            ReplyPlan::Send(Outgoing::new(frame, after))
         }
         Reply::Unhandled => {
             tracing::debug!(command = %name, "answering UNHANDLED");
             let description = unhandled_description(command);
-            ReplyPlan::Send(Outgoing::boxed(error_box(tag, b"UNHANDLED", description.as_bytes())))
+            ReplyPlan::Send(Outgoing::boxed(error_box(tag, UNHANDLED_ERROR_CODE.as_bytes(), description.as_bytes())))
         }
         Reply::Failed(why) => {
             let keep = shared.config.keep_connection_on_undeclared_failure;
             tracing::error!(command = %name, error = %why, keep_connection = keep,
                 "handler failed in an undeclared way: answering UNKNOWN");
             let after = if keep { After::Nothing } else { After::Close(CloseReason::UndeclaredFailure) };
-            let frame = Frame::Box(error_box(tag, b"UNKNOWN", b"Unknown Error"));
-            ReplyPlan::Send(Outgoing { frame, fds: Vec::new(), after })
+            let frame = Frame::Box(error_box(tag, UNKNOWN_ERROR_CODE.as_bytes(), b"Unknown Error"));
+            ReplyPlan::Send(Outgoing::new(frame, after))
         }
     }
 }
@@ -147,16 +153,11 @@ pub(crate) async fn send(shared: &Arc<Shared>, cx: &Context, command: &[u8], pla
                 }
                 return;
             }
-            let mut ordinal = shared.fd_send.clone().lock_owned().await;
-            let mut acx = ArgContext { next_fd_ordinal: *ordinal, ..ArgContext::default() };
-            let out = match encoder(&mut acx) {
-                Ok(mut answer) => {
+            let out = match shared.fd_ordinals.encode(encoder).await {
+                Ok((mut answer, fds)) => {
                     answer.insert(ANSWER, tag.clone());
                     match Frame::of_box(answer) {
-                        Ok(frame) => {
-                            *ordinal += acx.fds_out.len() as u64;
-                            Some(Outgoing { frame, fds: std::mem::take(&mut acx.fds_out), after })
-                        }
+                        Ok(frame) => return fds.queue(permit, frame, after),
                         Err(e) => fail(shared, cx, command, &tag, e.to_string()),
                     }
                 }
@@ -165,9 +166,13 @@ pub(crate) async fn send(shared: &Arc<Shared>, cx: &Context, command: &[u8], pla
             if let Some(out) = out {
                 permit.send(out);
             }
-            drop(ordinal);
         }
     }
+}
+
+/// The `_error_description` Twisted sends for a command nobody handles.
+fn unhandled_description(command: &[u8]) -> String {
+    format!("Unhandled Command: {}", bytes_repr(command))
 }
 
 fn fail(shared: &Shared, cx: &Context, command: &[u8], tag: &Bytes, why: String) -> Option<Outgoing> {

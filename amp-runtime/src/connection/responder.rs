@@ -3,7 +3,7 @@ use std::pin::Pin;
 
 use bytes::Bytes;
 
-use super::Context;
+use super::context::Context;
 use crate::wire::AmpBox;
 
 /// A boxed, sendable future.

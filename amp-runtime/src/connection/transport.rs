@@ -5,7 +5,7 @@ use std::any::Any;
 use std::io;
 use std::os::fd::OwnedFd;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context as TaskContext, Poll};
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -44,7 +44,7 @@ impl Transport {
     /// appended to `fds`.
     pub(crate) fn poll_read_buf(
         &mut self,
-        cx: &mut Context<'_>,
+        cx: &mut TaskContext<'_>,
         buf: &mut BytesMut,
         fds: &mut Vec<OwnedFd>,
     ) -> Poll<io::Result<usize>> {
@@ -57,7 +57,7 @@ impl Transport {
     /// Writes from several buffers in one go where the stream can.
     pub(crate) fn poll_write_vectored(
         &mut self,
-        cx: &mut Context<'_>,
+        cx: &mut TaskContext<'_>,
         data: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         match self {
@@ -69,7 +69,7 @@ impl Transport {
     /// Writes `data` with `fds` attached to its first byte (Unix sockets only).
     pub(crate) fn poll_write_fds(
         &mut self,
-        cx: &mut Context<'_>,
+        cx: &mut TaskContext<'_>,
         data: &[u8],
         fds: &[OwnedFd],
     ) -> Poll<io::Result<usize>> {
@@ -82,14 +82,14 @@ impl Transport {
         }
     }
 
-    pub(crate) fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    pub(crate) fn poll_flush(&mut self, cx: &mut TaskContext<'_>) -> Poll<io::Result<()>> {
         match self {
             Transport::Stream(s) => Pin::new(s).poll_flush(cx),
             Transport::Unix(s) => Pin::new(s).poll_flush(cx),
         }
     }
 
-    pub(crate) fn poll_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    pub(crate) fn poll_shutdown(&mut self, cx: &mut TaskContext<'_>) -> Poll<io::Result<()>> {
         match self {
             Transport::Stream(s) => Pin::new(s).poll_shutdown(cx),
             Transport::Unix(s) => Pin::new(s).poll_shutdown(cx),
@@ -126,7 +126,7 @@ impl<T> Prefixed<T> {
 }
 
 impl<T: AsyncRead + Unpin> AsyncRead for Prefixed<T> {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         if !self.prefix.is_empty() {
             let n = self.prefix.len().min(buf.remaining());
             buf.put_slice(&self.prefix[..n]);
@@ -138,13 +138,13 @@ impl<T: AsyncRead + Unpin> AsyncRead for Prefixed<T> {
 }
 
 impl<T: AsyncWrite + Unpin> AsyncWrite for Prefixed<T> {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>, data: &[u8]) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.inner).poll_write(cx, data)
     }
 
     fn poll_write_vectored(
         mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
+        cx: &mut TaskContext<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
@@ -154,17 +154,17 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Prefixed<T> {
         self.inner.is_write_vectored()
     }
 
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.inner).poll_flush(cx)
     }
 
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }
 
 /// Reads into `buf`'s spare capacity (at least one byte must be reserved).
-fn poll_read_buf(io: &mut dyn AsyncIo, cx: &mut Context<'_>, buf: &mut BytesMut) -> Poll<io::Result<usize>> {
+fn poll_read_buf(io: &mut dyn AsyncIo, cx: &mut TaskContext<'_>, buf: &mut BytesMut) -> Poll<io::Result<usize>> {
     // SAFETY: ReadBuf only writes initialised bytes into the spare
     // capacity and never de-initialises any.
     let spare = unsafe { buf.chunk_mut().as_uninit_slice_mut() };

@@ -9,7 +9,7 @@
 use std::io;
 use std::mem::{size_of, zeroed};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
-use std::task::{ready, Context, Poll};
+use std::task::{ready, Context as TaskContext, Poll};
 
 use bytes::{BufMut, BytesMut};
 use tokio::io::Interest;
@@ -100,7 +100,7 @@ fn send_with_fds(fd: RawFd, data: &[u8], fds: &[OwnedFd]) -> io::Result<usize> {
 /// collecting descriptors that come with the bytes.
 pub(crate) fn poll_recv(
     stream: &UnixStream,
-    cx: &mut Context<'_>,
+    cx: &mut TaskContext<'_>,
     buf: &mut BytesMut,
     fds: &mut Vec<OwnedFd>,
 ) -> Poll<io::Result<usize>> {
@@ -124,7 +124,7 @@ pub(crate) fn poll_recv(
 /// Writes `data` (at least one byte) with `fds` attached to its first byte.
 pub(crate) fn poll_send(
     stream: &UnixStream,
-    cx: &mut Context<'_>,
+    cx: &mut TaskContext<'_>,
     data: &[u8],
     fds: &[OwnedFd],
 ) -> Poll<io::Result<usize>> {

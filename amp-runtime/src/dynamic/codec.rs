@@ -61,10 +61,10 @@ pub fn encode_fields(
     fields: &[Field],
     values: &Fields,
     registry: &TypeRegistry,
-    cx: &mut ArgContext,
+    acx: &mut ArgContext,
 ) -> Result<AmpBox, EncodeError> {
     let mut out = AmpBox::new();
-    encode_fields_into(fields, values, &mut out, registry, cx)?;
+    encode_fields_into(fields, values, &mut out, registry, acx)?;
     Ok(out)
 }
 
@@ -75,7 +75,7 @@ pub fn encode_fields_into(
     values: &Fields,
     out: &mut AmpBox,
     registry: &TypeRegistry,
-    cx: &mut ArgContext,
+    acx: &mut ArgContext,
 ) -> Result<(), EncodeError> {
     for (index, (name, _)) in values.iter().enumerate() {
         if !fields.iter().any(|f| f.name == name) {
@@ -87,7 +87,7 @@ pub fn encode_fields_into(
     }
     for field in fields {
         match values.get(&field.name) {
-            Some(value) => encode_argument(&field.name, &field.ty, value, out, registry, cx)?,
+            Some(value) => encode_argument(&field.name, &field.ty, value, out, registry, acx)?,
             None if field.optional => {}
             None => {
                 return Err(EncodeError::Invalid {
@@ -107,11 +107,11 @@ pub fn decode_fields(
     fields: &[Field],
     input: &AmpBox,
     registry: &TypeRegistry,
-    cx: &mut ArgContext,
+    acx: &mut ArgContext,
 ) -> Result<Fields, DecodeError> {
     let mut out = Fields::new();
     for field in fields {
-        match decode_argument(&field.name, &field.ty, input, registry, cx)? {
+        match decode_argument(&field.name, &field.ty, input, registry, acx)? {
             Some(value) => out.push(field.name.clone(), Some(value)),
             None if field.optional => out.push(field.name.clone(), None),
             None => return Err(DecodeError::new(&field.name, DecodeErrorKind::Missing)),
@@ -128,22 +128,22 @@ pub fn encode_argument(
     value: &Value,
     out: &mut AmpBox,
     registry: &TypeRegistry,
-    cx: &mut ArgContext,
+    acx: &mut ArgContext,
 ) -> Result<(), EncodeError> {
     let invalid = |reason: String| EncodeError::Invalid { key: name.into(), reason };
     match ty {
         TypeRef::Descriptor => match value {
-            Value::Descriptor(fd) => types::Descriptor::to_box(name, fd, out, cx),
+            Value::Descriptor(fd) => types::Descriptor::to_box(name, fd, out, acx),
             other => Err(invalid(mismatch(ty, other))),
         },
         TypeRef::AmpList(element) => match value {
             Value::AmpList(items) => {
-                write_boxes(name, items, out, cx, |item, b, cx| encode_fields_into(element, item, b, registry, cx))
+                write_boxes(name, items, out, acx, |item, b, acx| encode_fields_into(element, item, b, registry, acx))
             }
             other => Err(invalid(mismatch(ty, other))),
         },
         TypeRef::Custom(type_name) => {
-            registry.get(type_name).ok_or_else(|| invalid(unknown_type(type_name)))?.to_box(name, value, out, cx)
+            registry.get(type_name).ok_or_else(|| invalid(unknown_type(type_name)))?.to_box(name, value, out, acx)
         }
         plain => {
             // What the blanket `ArgumentType` impl of a `StringArgument` does.
@@ -164,19 +164,19 @@ pub fn decode_argument(
     ty: &TypeRef,
     input: &AmpBox,
     registry: &TypeRegistry,
-    cx: &mut ArgContext,
+    acx: &mut ArgContext,
 ) -> Result<Option<Value>, DecodeError> {
     match ty {
-        TypeRef::Descriptor => Ok(types::Descriptor::from_box(name, input, cx)?.map(Value::from)),
+        TypeRef::Descriptor => Ok(types::Descriptor::from_box(name, input, acx)?.map(Value::from)),
         TypeRef::AmpList(element) => {
             let Some(raw) = input.get(name) else { return Ok(None) };
-            let items = read_boxes(name, raw, cx, |b, cx| decode_fields(element, b, registry, cx))?;
+            let items = read_boxes(name, raw, acx, |b, acx| decode_fields(element, b, registry, acx))?;
             Ok(Some(Value::AmpList(items)))
         }
         TypeRef::Custom(type_name) => registry
             .get(type_name)
             .ok_or_else(|| DecodeError::new(name, DecodeErrorKind::Custom(unknown_type(type_name))))?
-            .from_box(name, input, cx),
+            .from_box(name, input, acx),
         plain => match input.get(name) {
             None => Ok(None),
             Some(raw) => {

@@ -20,13 +20,13 @@
 //! "#).unwrap();
 //! let sum = schema.command("Sum").unwrap();
 //! let registry = TypeRegistry::new();
-//! let mut cx = ArgContext::new();
+//! let mut acx = ArgContext::new();
 //!
 //! let args: Fields = [("a", Value::from(13i64)), ("b", Value::from(81i64))].into_iter().collect();
-//! let boxed = encode_fields(&sum.arguments, &args, &registry, &mut cx).unwrap();
+//! let boxed = encode_fields(&sum.arguments, &args, &registry, &mut acx).unwrap();
 //! assert_eq!(&boxed.serialize().unwrap()[..], b"\x00\x01a\x00\x0213\x00\x01b\x00\x0281\x00\x00");
 //!
-//! let back = decode_fields(&sum.arguments, &boxed, &registry, &mut cx).unwrap();
+//! let back = decode_fields(&sum.arguments, &boxed, &registry, &mut acx).unwrap();
 //! assert_eq!(back, args);
 //! ```
 

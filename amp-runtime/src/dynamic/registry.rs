@@ -30,10 +30,10 @@ pub trait DynArgument: Send + Sync {
     fn value_type(&self) -> TypeRef;
 
     /// Writes `value` under `name` (and any keys the type derives from it).
-    fn to_box(&self, name: &str, value: &Value, out: &mut AmpBox, cx: &mut ArgContext) -> Result<(), EncodeError>;
+    fn to_box(&self, name: &str, value: &Value, out: &mut AmpBox, acx: &mut ArgContext) -> Result<(), EncodeError>;
 
     /// Reads the argument stored under `name`: `Ok(None)` when it is absent.
-    fn from_box(&self, name: &str, input: &AmpBox, cx: &mut ArgContext) -> Result<Option<Value>, DecodeError>;
+    fn from_box(&self, name: &str, input: &AmpBox, acx: &mut ArgContext) -> Result<Option<Value>, DecodeError>;
 
     /// Whether it has a plain string form, which a `ListOf` element needs.
     fn has_string_form(&self) -> bool {
@@ -103,13 +103,13 @@ where
         T::Value::value_type()
     }
 
-    fn to_box(&self, name: &str, value: &Value, out: &mut AmpBox, cx: &mut ArgContext) -> Result<(), EncodeError> {
+    fn to_box(&self, name: &str, value: &Value, out: &mut AmpBox, acx: &mut ArgContext) -> Result<(), EncodeError> {
         let v = T::Value::from_value(value).map_err(|why| invalid(name, why))?;
-        T::to_box(name, &v, out, cx)
+        T::to_box(name, &v, out, acx)
     }
 
-    fn from_box(&self, name: &str, input: &AmpBox, cx: &mut ArgContext) -> Result<Option<Value>, DecodeError> {
-        Ok(T::from_box(name, input, cx)?.map(DynValue::into_value))
+    fn from_box(&self, name: &str, input: &AmpBox, acx: &mut ArgContext) -> Result<Option<Value>, DecodeError> {
+        Ok(T::from_box(name, input, acx)?.map(DynValue::into_value))
     }
 
     fn has_string_form(&self) -> bool {

@@ -222,6 +222,13 @@ impl ServerHandle {
         let _ = count.wait_for(|c| *c >= n).await;
     }
 
+    /// Waits until at most `n` connections are open (clients have left and
+    /// their connections are off the list).
+    pub async fn wait_for_at_most_connections(&self, n: usize) {
+        let mut count = self.inner.count.subscribe();
+        let _ = count.wait_for(|c| *c <= n).await;
+    }
+
     /// Calls `C` on every connection at once and collects the outcomes by
     /// connection id. One failing connection does not affect the others.
     pub async fn broadcast<C: Command>(

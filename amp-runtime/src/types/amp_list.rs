@@ -28,13 +28,13 @@ pub struct AmpList<T>(PhantomData<fn() -> T>);
 impl<T: BoxFields> ArgumentType for AmpList<T> {
     type Value = Vec<T>;
 
-    fn to_box(name: &str, value: &Vec<T>, out: &mut AmpBox, cx: &mut ArgContext) -> Result<(), EncodeError> {
-        write_boxes(name, value, out, cx, T::write_fields)
+    fn to_box(name: &str, value: &Vec<T>, out: &mut AmpBox, acx: &mut ArgContext) -> Result<(), EncodeError> {
+        write_boxes(name, value, out, acx, T::write_fields)
     }
 
-    fn from_box(name: &str, input: &AmpBox, cx: &mut ArgContext) -> Result<Option<Vec<T>>, DecodeError> {
+    fn from_box(name: &str, input: &AmpBox, acx: &mut ArgContext) -> Result<Option<Vec<T>>, DecodeError> {
         let Some(raw) = input.get(name) else { return Ok(None) };
-        read_boxes(name, raw, cx, T::read_fields).map(Some)
+        read_boxes(name, raw, acx, T::read_fields).map(Some)
     }
 }
 
@@ -44,7 +44,7 @@ pub(crate) fn write_boxes<'a, V: 'a>(
     name: &str,
     items: impl IntoIterator<Item = &'a V>,
     out: &mut AmpBox,
-    cx: &mut ArgContext,
+    acx: &mut ArgContext,
     mut write: impl FnMut(&V, &mut AmpBox, &mut ArgContext) -> Result<(), EncodeError>,
 ) -> Result<(), EncodeError> {
     let mut buf = BytesMut::new();
@@ -52,7 +52,7 @@ pub(crate) fn write_boxes<'a, V: 'a>(
         let invalid =
             |e: EncodeError| EncodeError::Invalid { key: name.into(), reason: format!("AmpList element {index}: {e}") };
         let mut fields = AmpBox::new();
-        write(element, &mut fields, cx).map_err(invalid)?;
+        write(element, &mut fields, acx).map_err(invalid)?;
         fields.serialize_into(&mut buf).map_err(invalid)?;
     }
     if buf.len() > MAX_VALUE_LEN {
@@ -66,7 +66,7 @@ pub(crate) fn write_boxes<'a, V: 'a>(
 pub(crate) fn read_boxes<V>(
     name: &str,
     raw: &Bytes,
-    cx: &mut ArgContext,
+    acx: &mut ArgContext,
     mut read: impl FnMut(&AmpBox, &mut ArgContext) -> Result<V, DecodeError>,
 ) -> Result<Vec<V>, DecodeError> {
     let boxes = split_boxes(raw).map_err(|kind| DecodeError::new(name, kind))?;
@@ -74,7 +74,7 @@ pub(crate) fn read_boxes<V>(
         .iter()
         .enumerate()
         .map(|(index, element)| {
-            read(element, cx)
+            read(element, acx)
                 .map_err(|e| DecodeError::new(name, DecodeErrorKind::BadAmpList(format!("element {index}: {e}"))))
         })
         .collect()

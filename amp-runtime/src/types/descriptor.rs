@@ -33,24 +33,24 @@ pub struct Descriptor;
 impl ArgumentType for Descriptor {
     type Value = OwnedFd;
 
-    fn to_box(name: &str, value: &OwnedFd, out: &mut AmpBox, cx: &mut ArgContext) -> Result<(), EncodeError> {
+    fn to_box(name: &str, value: &OwnedFd, out: &mut AmpBox, acx: &mut ArgContext) -> Result<(), EncodeError> {
         let copy = value.try_clone().map_err(|e| EncodeError::Invalid {
             key: name.into(),
             reason: format!("cannot duplicate the file descriptor: {e}"),
         })?;
-        let ordinal = cx.next_fd_ordinal;
-        cx.fds_out.push(copy);
-        cx.next_fd_ordinal += 1;
+        let ordinal = acx.next_fd_ordinal;
+        acx.fds_out.push(copy);
+        acx.next_fd_ordinal += 1;
         out.insert(Bytes::copy_from_slice(name.as_bytes()), Bytes::from(ordinal.to_string()));
         Ok(())
     }
 
-    fn from_box(name: &str, input: &AmpBox, cx: &mut ArgContext) -> Result<Option<OwnedFd>, DecodeError> {
+    fn from_box(name: &str, input: &AmpBox, acx: &mut ArgContext) -> Result<Option<OwnedFd>, DecodeError> {
         let Some(raw) = input.get(name) else { return Ok(None) };
         let ordinal: u64 = parse_integer(raw).map_err(|_| {
             DecodeError::new(name, DecodeErrorKind::BadInteger(format!("{}: not a descriptor ordinal", excerpt(raw))))
         })?;
-        let fd = cx
+        let fd = acx
             .fds_in
             .pop_front()
             .ok_or_else(|| DecodeError::new(name, DecodeErrorKind::MissingDescriptor { ordinal }))?;

@@ -7,8 +7,8 @@ use bytes::{Bytes, BytesMut};
 use num_bigint::{BigInt, Sign};
 
 use super::error::excerpt;
-use super::python_int::{parse_py_int, MAX_INTEGER_DIGITS};
 use super::{DecodeErrorKind, StringArgument};
+use crate::python::{parse_int, MAX_INTEGER_DIGITS};
 
 /// Twisted's `amp.Integer`: an integer as decimal ASCII (`123`, `-1`).
 ///
@@ -20,7 +20,7 @@ use super::{DecodeErrorKind, StringArgument};
 /// 12). A value outside `V`'s range is [`DecodeErrorKind::BadInteger`].
 ///
 /// Like CPython, both directions refuse integers of more than
-/// [`MAX_INTEGER_DIGITS`](super::MAX_INTEGER_DIGITS) (4300) digits: a Twisted
+/// [`MAX_INTEGER_DIGITS`] (4300) digits: a Twisted
 /// peer could neither send nor read them.
 pub struct Integer<V = i64>(PhantomData<fn() -> V>);
 
@@ -132,7 +132,7 @@ impl<V: IntegerValue> StringArgument for Integer<V> {
 
 /// Parses an `Integer` value into `V`.
 pub(crate) fn parse_integer<V: IntegerValue>(raw: &[u8]) -> Result<V, DecodeErrorKind> {
-    let n = parse_py_int(raw).map_err(|why| DecodeErrorKind::BadInteger(format!("{}: {why}", excerpt(raw))))?;
+    let n = parse_int(raw).map_err(|why| DecodeErrorKind::BadInteger(format!("{}: {why}", excerpt(raw))))?;
     V::from_decimal_digits(n.negative, n.significant()).map_err(DecodeErrorKind::BadInteger)
 }
 

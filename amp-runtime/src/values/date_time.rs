@@ -4,7 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::types::python_int::parse_py_i64;
+use crate::python::parse_i64;
 
 /// A date and time with a fixed offset from UTC in minutes: what Twisted's
 /// `amp.DateTime` carries (the codec is [`types::DateTime`](crate::types::DateTime)).
@@ -229,7 +229,7 @@ impl DateTime {
             return Err(DateTimeError::new(format!("{} bytes long; the wire form is 32", raw.len())));
         }
         let field = |name: &str, at: std::ops::Range<usize>| {
-            parse_py_i64(&raw[at.clone()]).map_err(|why| {
+            parse_i64(&raw[at.clone()]).map_err(|why| {
                 DateTimeError::new(format!("{name} {:?} is not an integer: {why}", String::from_utf8_lossy(&raw[at])))
             })
         };

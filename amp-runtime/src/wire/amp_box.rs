@@ -3,7 +3,7 @@ use std::cmp::Ordering;
 use bytes::{Bytes, BytesMut};
 
 use super::error::EncodeError;
-use super::limits::{MAX_KEY_LEN, MAX_VALUE_LEN};
+use super::keys::{MAX_KEY_LEN, MAX_VALUE_LEN};
 use super::out_buf::OutBuf;
 
 /// One AMP box: ordered key/value pairs of bytes.

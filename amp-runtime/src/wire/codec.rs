@@ -5,7 +5,8 @@ use tokio_util::codec::{Decoder, Encoder};
 
 use super::amp_box::AmpBox;
 use super::error::{EncodeError, ProtocolError};
-use super::limits::{Limits, MAX_KEY_LEN};
+use super::keys::{ANSWER, ASK, COMMAND, ERROR, ERROR_CODE, ERROR_DESCRIPTION, MAX_KEY_LEN};
+use super::limits::Limits;
 
 /// Frames a byte stream into [`AmpBox`]es and back.
 ///
@@ -238,13 +239,19 @@ impl Encoder<AmpBox> for AmpCodec {
 /// The keys AMP itself puts in boxes, as static bytes (no reference count).
 #[inline]
 fn reserved_key(key: &[u8]) -> Option<Bytes> {
+    const ASK_: &[u8] = ASK.as_bytes();
+    const COMMAND_: &[u8] = COMMAND.as_bytes();
+    const ANSWER_: &[u8] = ANSWER.as_bytes();
+    const ERROR_: &[u8] = ERROR.as_bytes();
+    const ERROR_CODE_: &[u8] = ERROR_CODE.as_bytes();
+    const ERROR_DESCRIPTION_: &[u8] = ERROR_DESCRIPTION.as_bytes();
     let key: &'static [u8] = match key {
-        b"_ask" => b"_ask",
-        b"_command" => b"_command",
-        b"_answer" => b"_answer",
-        b"_error" => b"_error",
-        b"_error_code" => b"_error_code",
-        b"_error_description" => b"_error_description",
+        ASK_ => ASK_,
+        COMMAND_ => COMMAND_,
+        ANSWER_ => ANSWER_,
+        ERROR_ => ERROR_,
+        ERROR_CODE_ => ERROR_CODE_,
+        ERROR_DESCRIPTION_ => ERROR_DESCRIPTION_,
         _ => return None,
     };
     Some(Bytes::from_static(key))

@@ -1,8 +1,3 @@
-/// Longest key AMP allows (the high byte of a key length must be zero).
-pub const MAX_KEY_LEN: usize = 255;
-/// Longest value AMP allows (a u16 length).
-pub const MAX_VALUE_LEN: usize = 65_535;
-
 /// Caps applied to what a peer sends us.
 ///
 /// Twisted has no cap on pairs or bytes per box, so a peer can send an endless

@@ -1,4 +1,5 @@
-//! The wire layer: boxes, their byte framing and the limits that guard it.
+//! The wire layer: boxes, their byte framing, AMP's own keys and the limits
+//! that guard it.
 //!
 //! Nothing here knows about commands or argument types; higher layers build on
 //! [`AmpBox`] and [`AmpCodec`].
@@ -6,11 +7,16 @@
 mod amp_box;
 mod codec;
 mod error;
+mod keys;
 mod limits;
 mod out_buf;
 
 pub use amp_box::AmpBox;
 pub use codec::AmpCodec;
 pub use error::{EncodeError, Lossy, ProtocolError};
-pub use limits::{Limits, MAX_KEY_LEN, MAX_VALUE_LEN};
+pub use keys::{
+    ANSWER, ASK, COMMAND, ERROR, ERROR_CODE, ERROR_DESCRIPTION, MAX_KEY_LEN, MAX_VALUE_LEN, RESERVED_KEYS,
+    UNHANDLED_ERROR_CODE, UNKNOWN_ERROR_CODE,
+};
+pub use limits::Limits;
 pub(crate) use out_buf::{OutBuf, BY_REFERENCE};

@@ -2,7 +2,7 @@
 
 #![allow(dead_code)] // each test file uses its own subset
 
-use amp_runtime::types::{optional, required, write_optional, Integer, ListOf, String, Unicode};
+use amp_runtime::types::{self, optional, required, write_optional};
 use amp_runtime::{values, AmpBox, ArgContext, ArgumentType, BigInt, BoxFields, DecodeError, EncodeError};
 use bytes::Bytes;
 use proptest::prelude::*;
@@ -49,21 +49,21 @@ pub fn date_time() -> impl Strategy<Value = values::DateTime> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Item {
     pub id: i64,
-    pub label: Option<std::string::String>,
+    pub label: Option<String>,
     pub tags: Option<Vec<Bytes>>,
 }
 
 impl BoxFields for Item {
     fn write_fields(&self, out: &mut AmpBox, cx: &mut ArgContext) -> Result<(), EncodeError> {
-        Integer::<i64>::to_box("id", &self.id, out, cx)?;
-        write_optional::<Unicode>("label", &self.label, out, cx)?;
-        write_optional::<ListOf<String>>("tags", &self.tags, out, cx)
+        types::Integer::<i64>::to_box("id", &self.id, out, cx)?;
+        write_optional::<types::Unicode>("label", &self.label, out, cx)?;
+        write_optional::<types::ListOf<types::String>>("tags", &self.tags, out, cx)
     }
     fn read_fields(input: &AmpBox, cx: &mut ArgContext) -> Result<Self, DecodeError> {
         Ok(Item {
-            id: required::<Integer>("id", input, cx)?,
-            label: optional::<Unicode>("label", input, cx)?,
-            tags: optional::<ListOf<String>>("tags", input, cx)?,
+            id: required::<types::Integer>("id", input, cx)?,
+            label: optional::<types::Unicode>("label", input, cx)?,
+            tags: optional::<types::ListOf<types::String>>("tags", input, cx)?,
         })
     }
 }

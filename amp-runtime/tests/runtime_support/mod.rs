@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use amp_runtime::command::ErrorCode;
 use amp_runtime::connection::{Connection, ConnectionConfig};
-use amp_runtime::types::{optional, required, write_optional, Descriptor, Integer, String as AmpString};
+use amp_runtime::types::{self, optional, required, write_optional};
 use amp_runtime::{
     AmpBox, AmpCodec, ArgContext, ArgumentType, BoxFields, Command, CommandError, Context, DecodeError, EncodeError,
     NoError, Responder, Router,
@@ -61,11 +61,11 @@ pub struct SumArgs {
 }
 impl BoxFields for SumArgs {
     fn write_fields(&self, out: &mut AmpBox, cx: &mut ArgContext) -> Result<(), EncodeError> {
-        Integer::<i64>::to_box("a", &self.a, out, cx)?;
-        Integer::<i64>::to_box("b", &self.b, out, cx)
+        types::Integer::<i64>::to_box("a", &self.a, out, cx)?;
+        types::Integer::<i64>::to_box("b", &self.b, out, cx)
     }
     fn read_fields(input: &AmpBox, cx: &mut ArgContext) -> Result<Self, DecodeError> {
-        Ok(SumArgs { a: required::<Integer>("a", input, cx)?, b: required::<Integer>("b", input, cx)? })
+        Ok(SumArgs { a: required::<types::Integer>("a", input, cx)?, b: required::<types::Integer>("b", input, cx)? })
     }
 }
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,10 +74,10 @@ pub struct Total {
 }
 impl BoxFields for Total {
     fn write_fields(&self, out: &mut AmpBox, cx: &mut ArgContext) -> Result<(), EncodeError> {
-        Integer::<i64>::to_box("total", &self.total, out, cx)
+        types::Integer::<i64>::to_box("total", &self.total, out, cx)
     }
     fn read_fields(input: &AmpBox, cx: &mut ArgContext) -> Result<Self, DecodeError> {
-        Ok(Total { total: required::<Integer>("total", input, cx)? })
+        Ok(Total { total: required::<types::Integer>("total", input, cx)? })
     }
 }
 command!(Sum, "Sum", true, SumArgs, Total, NoError, &[], &[]);
@@ -90,13 +90,13 @@ pub struct DivideArgs {
 }
 impl BoxFields for DivideArgs {
     fn write_fields(&self, out: &mut AmpBox, cx: &mut ArgContext) -> Result<(), EncodeError> {
-        Integer::<i64>::to_box("numerator", &self.numerator, out, cx)?;
-        Integer::<i64>::to_box("denominator", &self.denominator, out, cx)
+        types::Integer::<i64>::to_box("numerator", &self.numerator, out, cx)?;
+        types::Integer::<i64>::to_box("denominator", &self.denominator, out, cx)
     }
     fn read_fields(input: &AmpBox, cx: &mut ArgContext) -> Result<Self, DecodeError> {
         Ok(DivideArgs {
-            numerator: required::<Integer>("numerator", input, cx)?,
-            denominator: required::<Integer>("denominator", input, cx)?,
+            numerator: required::<types::Integer>("numerator", input, cx)?,
+            denominator: required::<types::Integer>("denominator", input, cx)?,
         })
     }
 }
@@ -106,10 +106,10 @@ pub struct Quotient {
 }
 impl BoxFields for Quotient {
     fn write_fields(&self, out: &mut AmpBox, cx: &mut ArgContext) -> Result<(), EncodeError> {
-        Integer::<i64>::to_box("result", &self.result, out, cx)
+        types::Integer::<i64>::to_box("result", &self.result, out, cx)
     }
     fn read_fields(input: &AmpBox, cx: &mut ArgContext) -> Result<Self, DecodeError> {
-        Ok(Quotient { result: required::<Integer>("result", input, cx)? })
+        Ok(Quotient { result: required::<types::Integer>("result", input, cx)? })
     }
 }
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,10 +168,10 @@ impl Text {
 }
 impl BoxFields for Text {
     fn write_fields(&self, out: &mut AmpBox, cx: &mut ArgContext) -> Result<(), EncodeError> {
-        AmpString::to_box("text", &self.text, out, cx)
+        types::String::to_box("text", &self.text, out, cx)
     }
     fn read_fields(input: &AmpBox, cx: &mut ArgContext) -> Result<Self, DecodeError> {
-        Ok(Text { text: required::<AmpString>("text", input, cx)? })
+        Ok(Text { text: required::<types::String>("text", input, cx)? })
     }
 }
 command!(Echo, "Echo", true, Text, Text, NoError, &[], &[]);
@@ -208,13 +208,13 @@ pub struct FdArgs {
 }
 impl BoxFields for FdArgs {
     fn write_fields(&self, out: &mut AmpBox, cx: &mut ArgContext) -> Result<(), EncodeError> {
-        Descriptor::to_box("fd", &self.fd, out, cx)?;
-        write_optional::<Descriptor>("second", &self.second, out, cx)
+        types::Descriptor::to_box("fd", &self.fd, out, cx)?;
+        write_optional::<types::Descriptor>("second", &self.second, out, cx)
     }
     fn read_fields(input: &AmpBox, cx: &mut ArgContext) -> Result<Self, DecodeError> {
         Ok(FdArgs {
-            fd: required::<Descriptor>("fd", input, cx)?,
-            second: optional::<Descriptor>("second", input, cx)?,
+            fd: required::<types::Descriptor>("fd", input, cx)?,
+            second: optional::<types::Descriptor>("second", input, cx)?,
         })
     }
 }
@@ -224,10 +224,10 @@ pub struct FdResponse {
 }
 impl BoxFields for FdResponse {
     fn write_fields(&self, out: &mut AmpBox, cx: &mut ArgContext) -> Result<(), EncodeError> {
-        Descriptor::to_box("fd", &self.fd, out, cx)
+        types::Descriptor::to_box("fd", &self.fd, out, cx)
     }
     fn read_fields(input: &AmpBox, cx: &mut ArgContext) -> Result<Self, DecodeError> {
-        Ok(FdResponse { fd: required::<Descriptor>("fd", input, cx)? })
+        Ok(FdResponse { fd: required::<types::Descriptor>("fd", input, cx)? })
     }
 }
 // Writes to the passed descriptor(s); answers a new pipe's read end
@@ -243,10 +243,26 @@ pub struct Label(pub String);
 pub struct Gate {
     pub released: tokio::sync::Notify,
     pub started: std::sync::atomic::AtomicUsize,
+    /// Notified each time a `Wait` handler starts.
+    pub start_signal: tokio::sync::Notify,
     pub log: Mutex<Vec<String>>,
 }
 
 impl Gate {
+    /// Waits until `n` `Wait` handlers have started (an explicit signal, no polling).
+    pub async fn wait_started(&self, n: usize) {
+        loop {
+            let notified = self.start_signal.notified();
+            tokio::pin!(notified);
+            // Registered before the check, so a start in between is not missed.
+            notified.as_mut().enable();
+            if self.started.load(std::sync::atomic::Ordering::SeqCst) >= n {
+                return;
+            }
+            notified.await;
+        }
+    }
+
     pub fn log(&self, event: impl Into<String>) {
         self.log.lock().unwrap().push(event.into());
     }
@@ -278,26 +294,29 @@ pub fn write_fd(fd: &OwnedFd, data: &[u8]) {
 }
 
 /// Reads a pipe to its end, failing after [`LIMIT`] (a leaked write end
-/// would otherwise hang the test).
+/// would otherwise hang the test): each read waits in poll(2) until data or
+/// the end comes.
 pub fn read_fd_to_end(fd: OwnedFd) -> Vec<u8> {
     use std::os::fd::AsRawFd;
-    // SAFETY: fcntl on a descriptor we own.
-    unsafe {
-        let flags = libc::fcntl(fd.as_raw_fd(), libc::F_GETFL);
-        libc::fcntl(fd.as_raw_fd(), libc::F_SETFL, flags | libc::O_NONBLOCK);
-    }
-    let mut f = std::fs::File::from(fd);
     let deadline = std::time::Instant::now() + LIMIT;
+    let raw = fd.as_raw_fd();
+    let mut f = std::fs::File::from(fd);
     let mut out = Vec::new();
     let mut chunk = [0u8; 4096];
     loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let mut pfd = libc::pollfd { fd: raw, events: libc::POLLIN, revents: 0 };
+        // SAFETY: poll on one valid pollfd we own, for at most `left`.
+        let ready = unsafe { libc::poll(&mut pfd, 1, left.as_millis().min(i32::MAX as u128) as i32) };
+        if ready < 0 {
+            let e = std::io::Error::last_os_error();
+            assert_eq!(e.kind(), std::io::ErrorKind::Interrupted, "poll: {e}");
+            continue;
+        }
+        assert!(ready > 0, "pipe not closed within {LIMIT:?}: a descriptor leaked");
         match std::io::Read::read(&mut f, &mut chunk) {
             Ok(0) => return out,
             Ok(n) => out.extend_from_slice(&chunk[..n]),
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                assert!(std::time::Instant::now() < deadline, "pipe not closed: a descriptor leaked");
-                std::thread::sleep(Duration::from_millis(1));
-            }
             Err(e) => panic!("read: {e}"),
         }
     }
@@ -328,6 +347,7 @@ pub fn test_router(gate: Arc<Gate>, seen: Arc<Seen>) -> Router {
             async move {
                 gate.started.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 gate.log(format!("start {}", String::from_utf8_lossy(&args.text)));
+                gate.start_signal.notify_waiters();
                 gate.released.notified().await;
                 gate.log(format!("end {}", String::from_utf8_lossy(&args.text)));
                 Ok(args)
@@ -434,6 +454,14 @@ pub fn abox<const N: usize>(pairs: [(&str, &str); N]) -> AmpBox {
 /// The value of `key` as text.
 pub fn text(b: &AmpBox, key: &str) -> String {
     String::from_utf8_lossy(b.get(key).unwrap_or_else(|| panic!("no {key} in {b:?}"))).into_owned()
+}
+
+/// Under tokio's paused time (`#[tokio::test(start_paused = true)]`), returns
+/// once every task is idle: the clock only moves when nothing can run, so
+/// whatever could happen on the in-memory streams has happened. (The sleep is
+/// virtual: it takes no real time, and no timer of the tests fires sooner.)
+pub async fn settle() {
+    tokio::time::sleep(Duration::from_millis(1)).await;
 }
 
 /// Turns tracing on for a test when `RUST_LOG` is set.

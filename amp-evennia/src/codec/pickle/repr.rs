@@ -7,6 +7,8 @@
 
 use std::fmt::{self, Display, Formatter, Write};
 
+use amp_runtime::python::write_bytes_repr;
+
 use super::value::{Object, ObjectKind, Value};
 
 impl Display for Value {
@@ -21,7 +23,7 @@ impl Display for Value {
                 // Python's repr raises here; a placeholder keeps Display total.
                 None => write!(f, "<int of {} bits>", n.bits()),
             },
-            Value::Float(x) => f.write_str(&float_repr(*x)),
+            Value::Float(x) => f.write_str(&amp_runtime::python::float_repr(*x)),
             Value::Str(s) => write_str_repr(f, s),
             Value::Bytes(b) => write_bytes_repr(f, b),
             Value::ByteArray(b) => {
@@ -102,32 +104,6 @@ fn write_object(f: &mut Formatter<'_>, o: &Object) -> fmt::Result {
     Ok(())
 }
 
-/// Python's `repr(float)`: shortest round-trip digits, exponent form outside
-/// 1e-4 <= |x| < 1e16, `inf`, `nan`, always a `.0` or an exponent.
-pub(crate) fn float_repr(x: f64) -> String {
-    if x.is_nan() {
-        return "nan".into();
-    }
-    if x.is_infinite() {
-        return if x > 0.0 { "inf".into() } else { "-inf".into() };
-    }
-    // Rust's Debug gives the shortest round-trip digits and switches to
-    // exponent form at the same thresholds as Python; only the exponent's
-    // spelling differs (`1e16` vs `1e+16`, `1e-5` vs `1e-05`).
-    let s = format!("{x:?}");
-    match s.split_once('e') {
-        None => s,
-        Some((mantissa, exp)) => {
-            let (sign, digits) = match exp.strip_prefix('-') {
-                Some(d) => ('-', d),
-                None => ('+', exp),
-            };
-            let mantissa = mantissa.strip_suffix(".0").unwrap_or(mantissa);
-            format!("{mantissa}e{sign}{digits:0>2}")
-        }
-    }
-}
-
 /// Whether Python's `str.isprintable()` would say yes (approximately, for
 /// non-ASCII: control, separator and format characters are not printable).
 fn printable(c: char) -> bool {
@@ -163,27 +139,9 @@ fn write_str_repr(f: &mut Formatter<'_>, s: &str) -> fmt::Result {
     f.write_char(quote)
 }
 
-fn write_bytes_repr(f: &mut Formatter<'_>, b: &[u8]) -> fmt::Result {
-    let quote = if b.contains(&b'\'') && !b.contains(&b'"') { b'"' } else { b'\'' };
-    f.write_char('b')?;
-    f.write_char(char::from(quote))?;
-    for &c in b {
-        match c {
-            b'\\' => f.write_str("\\\\")?,
-            b'\t' => f.write_str("\\t")?,
-            b'\n' => f.write_str("\\n")?,
-            b'\r' => f.write_str("\\r")?,
-            c if c == quote => write!(f, "\\{}", char::from(c))?,
-            0x20..=0x7e => f.write_char(char::from(c))?,
-            c => write!(f, "\\x{c:02x}")?,
-        }
-    }
-    f.write_char(char::from(quote))
-}
-
 #[cfg(test)]
 mod tests {
-    use super::float_repr;
+    use super::Value;
 
     #[test]
     fn floats_print_as_python_prints_them() {
@@ -204,7 +162,24 @@ mod tests {
             (f64::NAN, "nan"),
         ];
         for (x, python) in cases {
-            assert_eq!(float_repr(x), python);
+            assert_eq!(Value::Float(x).to_string(), python);
+        }
+    }
+
+    #[test]
+    fn float_ties_print_the_digit_python_prints() {
+        // Two 16- (or 15-) digit forms read back to each of these doubles,
+        // equally near; CPython's repr takes the even last digit, Rust's
+        // shortest-digits formatting took the odd one (`...155.3`, `...359.13`).
+        // Expected values: CPython 3.11 `repr(float.fromhex(...))`.
+        let cases = [
+            (0x4301_0edf_6a7f_acda_u64, "600178416416155.2"),
+            (0x4302_0417_eec8_1342, "633881302205032.2"),
+            (0x42d0_3ac1_6a6c_67c8, "71378156499359.12"),
+            (0x42d4_7efe_264f_1008, "90142649433152.12"),
+        ];
+        for (bits, python) in cases {
+            assert_eq!(Value::Float(f64::from_bits(bits)).to_string(), python, "{bits:#x}");
         }
     }
 }

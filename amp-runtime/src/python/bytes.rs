@@ -1,7 +1,7 @@
 //! Python's `repr()` of a `bytes` value, as Twisted puts it in error texts
 //! (`Unhandled Command: b'NAME'`).
 
-use std::fmt::Write;
+use std::fmt::{self, Write};
 
 /// Python's `repr(b)` for a `bytes` value: `b'abc'`, `b"it's"`, `b'\x00\n'`.
 ///
@@ -9,39 +9,38 @@ use std::fmt::Write;
 /// holds a `'` and no `"`; `\\`, `\t`, `\n`, `\r` and the chosen quote are
 /// escaped; other bytes below 0x20 or from 0x7f up are written `\xhh`
 /// (lowercase hex).
-pub fn python_bytes_repr(value: &[u8]) -> String {
-    let quote = if value.contains(&b'\'') && !value.contains(&b'"') { '"' } else { '\'' };
+pub fn bytes_repr(value: &[u8]) -> String {
     let mut out = String::with_capacity(value.len() + 3);
-    out.push('b');
-    out.push(quote);
-    for &b in value {
-        match b {
-            b'\\' => out.push_str("\\\\"),
-            b'\t' => out.push_str("\\t"),
-            b'\n' => out.push_str("\\n"),
-            b'\r' => out.push_str("\\r"),
-            _ if b as char == quote => {
-                out.push('\\');
-                out.push(quote);
-            }
-            0x20..=0x7e => out.push(b as char),
-            _ => {
-                let _ = write!(out, "\\x{b:02x}");
-            }
-        }
-    }
-    out.push(quote);
+    // Writing to a String cannot fail.
+    let _ = write_bytes_repr(&mut out, value);
     out
 }
 
-/// The `_error_description` Twisted sends for a command nobody handles.
-pub(crate) fn unhandled_description(command: &[u8]) -> String {
-    format!("Unhandled Command: {}", python_bytes_repr(command))
+/// [`bytes_repr`] written into `out` (a `String`, a `Formatter`).
+pub fn write_bytes_repr<W: Write + ?Sized>(out: &mut W, value: &[u8]) -> fmt::Result {
+    let quote = if value.contains(&b'\'') && !value.contains(&b'"') { '"' } else { '\'' };
+    out.write_char('b')?;
+    out.write_char(quote)?;
+    for &b in value {
+        match b {
+            b'\\' => out.write_str("\\\\")?,
+            b'\t' => out.write_str("\\t")?,
+            b'\n' => out.write_str("\\n")?,
+            b'\r' => out.write_str("\\r")?,
+            _ if b as char == quote => {
+                out.write_char('\\')?;
+                out.write_char(quote)?;
+            }
+            0x20..=0x7e => out.write_char(b as char)?,
+            _ => write!(out, "\\x{b:02x}")?,
+        }
+    }
+    out.write_char(quote)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::python_bytes_repr as r;
+    use super::bytes_repr as r;
 
     #[test]
     fn matches_cpython() {

@@ -37,6 +37,7 @@ pub mod ansi;
 pub mod html;
 pub mod mxp;
 pub mod python;
+mod scan;
 pub mod screenreader;
 pub mod settings;
 pub mod telnet;

@@ -21,6 +21,9 @@
 use super::codes::{BG, BLACK, BLUE, CYAN, GREEN, MAGENTA, RED, WHITE, YELLOW};
 use std::fmt::Write;
 
+use super::literal::LiteralMap;
+use crate::render::scan::find_byte;
+
 /// Python's `round(n / d)` for `n >= 0`, `d > 0`: halves go to the even integer.
 fn round_half_even(n: u32, d: u32) -> u32 {
     let (q, r) = (n / d, n % d);
@@ -230,8 +233,7 @@ fn sub_pipes(text: &str, out: &mut String, mut step: impl FnMut(&[u8], &mut Stri
     let mut copied = 0;
     let mut i = 0;
     let mut replacement = String::new();
-    while let Some(off) = memchr_pipe(&bytes[i..]) {
-        let at = i + off;
+    while let Some(at) = next_pipe(text, i) {
         replacement.clear();
         let len = step(&bytes[at..], &mut replacement);
         if len == 0 {
@@ -246,9 +248,10 @@ fn sub_pipes(text: &str, out: &mut String, mut step: impl FnMut(&[u8], &mut Stri
     out.push_str(&text[copied..]);
 }
 
+/// The next `|` of `text` at or after `from`.
 #[inline]
-fn memchr_pipe(b: &[u8]) -> Option<usize> {
-    b.iter().position(|&c| c == b'|')
+fn next_pipe(text: &str, from: usize) -> Option<usize> {
+    find_byte(text.as_bytes(), from, b'|')
 }
 
 /// Bits of [`triggers`]: which passes could match.
@@ -260,13 +263,13 @@ const T_GREY_BG: u8 = 16;
 
 /// Which colour passes could match `text`, by what follows each `|`. A
 /// pass whose bit is clear would copy the text unchanged, so it is skipped.
-fn triggers(text: &[u8]) -> u8 {
+fn triggers(text: &str) -> u8 {
+    let bytes = text.as_bytes();
     let mut mask = 0;
     let mut i = 0;
-    while let Some(off) = memchr_pipe(&text[i..]) {
-        let at = i + off;
-        let next = text.get(at + 1).copied();
-        let after = text.get(at + 2).copied();
+    while let Some(at) = next_pipe(text, i) {
+        let next = bytes.get(at + 1).copied();
+        let after = bytes.get(at + 2).copied();
         mask |= match (next, after) {
             (Some(b'#'), _) | (Some(b'['), Some(b'#')) => T_HEX,
             (Some(b'0'..=b'5'), _) => T_FG,
@@ -280,9 +283,21 @@ fn triggers(text: &[u8]) -> u8 {
     mask
 }
 
+/// Whether `text` holds truecolor markup (`|#` or `|[#`).
+pub(crate) fn has_truecolor(text: &str) -> bool {
+    triggers(text) & T_HEX != 0
+}
+
+/// The truecolor pass alone, its result left in `text`.
+pub(crate) fn truecolor_pass(text: &mut String, scratch: &mut String, truecolor: bool) {
+    scratch.clear();
+    sub_pipes(text, scratch, |rest, out| truecolor_at(rest, truecolor, out));
+    std::mem::swap(text, scratch);
+}
+
 /// Whether `text` needs [`colour_passes`] at all.
 pub(crate) fn needs_passes(text: &str, xterm_regexes: bool) -> bool {
-    let mask = triggers(text.as_bytes());
+    let mask = triggers(text);
     if xterm_regexes {
         mask != 0
     } else {
@@ -303,7 +318,7 @@ pub(crate) fn colour_passes(
     xterm256: bool,
     truecolor: bool,
 ) {
-    let mut mask = triggers(text.as_bytes());
+    let mut mask = triggers(text);
     let mut pass = |text: &mut String, step: &mut dyn FnMut(&[u8], &mut String) -> usize| {
         scratch.clear();
         sub_pipes(text, scratch, step);
@@ -311,7 +326,7 @@ pub(crate) fn colour_passes(
     };
     if mask & T_HEX != 0 {
         pass(text, &mut |rest, out| truecolor_at(rest, truecolor, out));
-        mask = triggers(text.as_bytes());
+        mask = triggers(text);
     }
     if xterm_regexes {
         for (bit, kind) in [(T_FG, Kind::Fg), (T_BG, Kind::Bg), (T_GREY_FG, Kind::GreyFg), (T_GREY_BG, Kind::GreyBg)] {
@@ -319,6 +334,61 @@ pub(crate) fn colour_passes(
                 pass(text, &mut |rest, out| xterm_at(kind, rest, xterm256, out));
             }
         }
+    }
+}
+
+/// The xterm256 passes and then the ANSI table (`ansi`), all in one scan
+/// of `piece`, written to `out`. Only for a piece with no truecolor markup
+/// left and a table of `|`-keys ([`LiteralMap::pipe_keys`]).
+///
+/// Equal to running them one after the other because every pattern is a
+/// `|` followed by non-`|` characters, at most one of them matches at any
+/// `|` (their second characters differ: digit, `[` + digit, `=`, `[=`, or
+/// a table key's), and no replacement holds a `|` or is empty: a pass can
+/// neither create nor hide a match of a later one.
+pub(crate) fn fused_into(piece: &str, ansi: &LiteralMap, xterm_regexes: bool, xterm256: bool, out: &mut String) {
+    let bytes = piece.as_bytes();
+    let mut copied = 0;
+    let mut i = 0;
+    while let Some(at) = next_pipe(piece, i) {
+        out.push_str(&piece[copied..at]);
+        copied = at;
+        let len = code_at(&bytes[at..], ansi, xterm_regexes, xterm256, out);
+        if len == 0 {
+            i = at + 1;
+        } else {
+            i = at + len;
+            copied = i;
+        }
+    }
+    out.push_str(&piece[copied..]);
+}
+
+/// The xterm256 pattern or table key at the start of `rest` (a `|`),
+/// written to `out`; its length, or 0 (nothing written).
+#[inline]
+pub(crate) fn code_at(rest: &[u8], ansi: &LiteralMap, xterm_regexes: bool, xterm256: bool, out: &mut String) -> usize {
+    if xterm_regexes {
+        // The only pattern that can match here, by the next character.
+        let len = match rest.get(1) {
+            Some(b'0'..=b'5') => xterm_at(Kind::Fg, rest, xterm256, out),
+            Some(b'=') => xterm_at(Kind::GreyFg, rest, xterm256, out),
+            Some(b'[') => match rest.get(2) {
+                Some(b'=') => xterm_at(Kind::GreyBg, rest, xterm256, out),
+                _ => xterm_at(Kind::Bg, rest, xterm256, out),
+            },
+            _ => 0,
+        };
+        if len > 0 {
+            return len;
+        }
+    }
+    match ansi.match_at(rest) {
+        Some((n, value)) => {
+            out.push_str(value);
+            n
+        }
+        None => 0,
     }
 }
 

@@ -31,6 +31,7 @@ use std::borrow::Cow;
 use literal::LiteralMap;
 
 use super::mxp::strip_mxp;
+use super::scan::{find_byte, find_byte3};
 
 /// The colour markup tables: Evennia's defaults, or as a game's settings
 /// (`COLOR_ANSI_EXTRA_MAP`, `COLOR_ANSI_XTERM256_BRIGHT_BG_EXTRA_MAP`,
@@ -185,12 +186,9 @@ impl Markup {
         let mut links = false;
         let mut copied = 0;
         let mut i = 0;
-        while i < bytes.len() {
+        while let Some(at) = find_byte3(bytes, i, b'|', b'\\', b'{') {
+            i = at;
             let b = bytes[i];
-            if !matches!(b, b'|' | b'\\' | b'{') {
-                i += 1;
-                continue;
-            }
             let next = bytes.get(i + 1).copied();
             let len = match (b, next) {
                 (b'\\', _) => {
@@ -291,8 +289,7 @@ pub fn strip_raw_codes(text: &str) -> Cow<'_, str> {
     let mut out: Option<String> = None;
     let mut copied = 0;
     let mut i = 0;
-    while let Some(off) = bytes[i..].iter().position(|&b| b == 0x1b) {
-        let at = i + off;
+    while let Some(at) = find_byte(bytes, i, 0x1b) {
         let len = code_len(at);
         if len == 0 {
             i = at + 1;

@@ -19,10 +19,33 @@
 //!   render as nothing, as Python's `re.sub` does with a `None` replacement).
 
 use super::codes::{BG, BLACK, BLUE, CYAN, GREEN, MAGENTA, RED, WHITE, YELLOW};
-use std::fmt::Write;
-
 use super::literal::LiteralMap;
 use crate::render::scan::find_byte;
+
+/// `n` in decimal (Python's `%s` / f-string of an int).
+fn push_decimal(out: &mut String, n: u32) {
+    let mut digits = [0u8; 10];
+    let mut len = 0;
+    let mut n = n;
+    loop {
+        digits[len] = b'0' + (n % 10) as u8;
+        len += 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in digits[..len].iter().rev() {
+        out.push(char::from(d));
+    }
+}
+
+/// `"\033[%s8;5;%sm" % (3 + int(background), colval)`.
+fn push_xterm256(out: &mut String, background: bool, colval: u32) {
+    out.push_str(if background { "\x1b[48;5;" } else { "\x1b[38;5;" });
+    push_decimal(out, colval);
+    out.push('m');
+}
 
 /// Python's `round(n / d)` for `n >= 0`, `d > 0`: halves go to the even integer.
 fn round_half_even(n: u32, d: u32) -> u32 {
@@ -65,10 +88,18 @@ fn truecolor_at(rest: &[u8], truecolor: bool, out: &mut String) -> usize {
         _ => return 0,
     };
     if truecolor {
-        let _ = write!(out, "\x1b[{}8;2;{r};{g};{b}m", if bg { 4 } else { 3 });
+        out.push_str(if bg { "\x1b[48;2;" } else { "\x1b[38;2;" });
+        push_decimal(out, r);
+        out.push(';');
+        push_decimal(out, g);
+        out.push(';');
+        push_decimal(out, b);
+        out.push('m');
     } else {
         out.push_str(if bg { "|[" } else { "|" });
-        let _ = write!(out, "{}{}{}", hue(r), hue(g), hue(b));
+        for v in [hue(r), hue(g), hue(b)] {
+            push_decimal(out, v);
+        }
     }
     hash + 1 + len
 }
@@ -112,7 +143,7 @@ fn xterm_at(kind: Kind, rest: &[u8], xterm256: bool, out: &mut String) -> usize 
                 return 0;
             };
             if xterm256 {
-                let _ = write!(out, "\x1b[{}8;5;{}m", 3 + u32::from(background), 16 + r * 36 + g * 6 + b);
+                push_xterm256(out, background, 16 + r * 36 + g * 6 + b);
             } else {
                 out.push_str(to_ansi(r, g, b, background));
             }
@@ -132,7 +163,7 @@ fn xterm_at(kind: Kind, rest: &[u8], xterm256: bool, out: &mut String) -> usize 
                     b'z' => 231,
                     l => 134 + u32::from(l),
                 };
-                let _ = write!(out, "\x1b[{}8;5;{colval}m", 3 + u32::from(background));
+                push_xterm256(out, background, colval);
             } else {
                 // round((ord - 97) / 5.0): never a half for integer input.
                 let grey = round_half_even(u32::from(letter - b'a'), 5);

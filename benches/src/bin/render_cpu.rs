@@ -15,6 +15,9 @@ use amp_portal::render::telnet::{self, Encoding, Flags, SendOptions};
 use amp_portal::render::web::{self, WebFlags, WireFormat};
 use amp_portal::render::Settings;
 
+/// Renders the corpus text of this index.
+type Render<'a> = Box<dyn Fn(usize) + 'a>;
+
 /// The process's CPU time (user + system) in seconds.
 fn cpu_seconds() -> f64 {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
@@ -42,7 +45,7 @@ fn main() {
     let plain = Flags { ttype: true, nogoahead: false, encoding: Encoding::Name("utf-8".into()), ..Flags::default() };
     let args: Vec<[Value; 1]> = texts.iter().map(|t| [Value::Str(t.clone())]).collect();
     let kwargs = [(Value::Str("options".into()), Value::Dict(Vec::new()))];
-    let cases: Vec<(&str, Box<dyn Fn(usize)>)> = vec![
+    let cases: Vec<(&str, Render)> = vec![
         ("telnet_mudlet", Box::new(|i| drop(black_box(telnet::text(&texts[i], &mudlet, &none, &settings))))),
         ("telnet_16colour_ga", Box::new(|i| drop(black_box(telnet::text(&texts[i], &plain, &none, &settings))))),
         ("telnet_prompt", Box::new(|i| drop(black_box(telnet::prompt(&texts[i], &mudlet, &none, &settings))))),
@@ -59,7 +62,7 @@ fn main() {
             }),
         ),
     ];
-    for (name, render) in cases.iter().filter(|(name, _)| only.as_deref().map_or(true, |o| o == *name)) {
+    for (name, render) in cases.iter().filter(|(name, _)| only.is_none() || only.as_deref() == Some(*name)) {
         for i in 0..texts.len() {
             render(i);
         }

@@ -24,7 +24,7 @@
 
 pub mod codes;
 mod literal;
-mod xterm;
+pub mod xterm;
 
 use std::borrow::Cow;
 

@@ -222,7 +222,7 @@ fn to_ansi(r: u32, g: u32, b: u32, background: bool) -> &'static str {
             return pick(WHITE, true, background);
         }
     }
-    let half = |v: u32| (v + 1) / 2;
+    let half = |v: u32| v.div_ceil(2);
     let (cr, cg, cb) = (half(r), half(g), half(b));
     let is = |v: u32, set: &[u32]| set.contains(&v);
     if is(cr, &[2, 3]) && is(cg, &[0, 1]) && is(cb, &[0, 1]) {

@@ -13,8 +13,8 @@
 //!   `send_prompt`, the flag logic, echo, `sendLine`, GA.
 //! - [`web::text`] / [`web::prompt`]: the websocket webclient's frames in
 //!   each wire format.
-//! - [`ansi::Markup::parse_ansi`]: `evennia.utils.ansi.parse_ansi`.
-//! - [`html::parse_html`]: `evennia.utils.text2html.parse_html`.
+//! - [`ansi::Markup::parse_ansi`] is `evennia.utils.ansi.parse_ansi`.
+//! - [`html::parse_html`] is `evennia.utils.text2html.parse_html`.
 //! - [`mxp`], [`screenreader`]: link markup and screenreader stripping.
 //! - [`Settings`]: the Evennia settings that shape output, with Evennia's
 //!   defaults; [`python`]: reading pickled `protocol_flags` / `options`.
@@ -25,18 +25,29 @@
 //!
 //! Surprises worth knowing (details in each module):
 //! - Every telnet text ends with `ESC[0m` and then `\r\n`, even after a
-//!   text's own `|/` or `\n` (which themselves become `\r\n`): Evennia
-//!   appends `|n` to reset colour and FORCEDENDLINE defaults to true.
+//!   text's own `|/` or `\n`: Evennia appends `|n` to reset colour and
+//!   FORCEDENDLINE defaults to true. A `\n` goes out as `\r\n`, but `|/`
+//!   (which is already `\r\n`) and a `\r\n` in the text go out as
+//!   `\r\r\n`: `"a|/b\nc"` is sent `a\r\r\nb\r\nc\x1b[0m\r\n`.
 //! - A session whose TTYPE never finished gets xterm256 and truecolor.
 //! - `{{` prints `{`; every backslash cuts the text so no markup spans it.
 //! - Prompts never carry MXP links (they are stripped before `mxp_parse`).
 //! - Text to the mudstandards websocket formats never has truecolor.
-//! - The webclient HTML links only the first URL of a text.
+//! - The webclient HTML links only the first URL of a text, and the URL
+//!   search runs on the finished HTML, so `http://` before a colour or line
+//!   break swallows part of the tag (`<a href="http://<br" ...>`).
+//! - Inverse video with truecolor in the webclient alternates fore- and
+//!   background span after span, and with only one truecolor colour and no
+//!   earlier span it raises: such a text never reaches the browser.
+//! - Some of Evennia's steps are quadratic (backspace removal, link regexes
+//!   over many unclosed `|lc`), and with `COLOR_NO_DEFAULT` it logs a
+//!   traceback per character; this module's are linear, with equal output.
 
 pub mod ansi;
 pub mod html;
 pub mod mxp;
 pub mod python;
+mod scan;
 pub mod screenreader;
 pub mod settings;
 pub mod telnet;

@@ -5,8 +5,10 @@
 //! (DOTALL, lazy): a link is the first `|lt` after its opener and the first
 //! `|le` after that, whatever lies between (line breaks, other openers). As
 //! soon as one opener has no complete link after it, no later one can, so
-//! the scan stops there. Evennia runs the command-link pass over the whole
-//! text first, then the URL pass over the result.
+//! the scan stops there (Python's regex instead retries from every later
+//! opener, quadratic in a text of many unclosed ones; same result). Evennia
+//! runs the command-link pass over the whole text first, then the URL pass
+//! over the result.
 //!
 //! Stripping (`parse_ansi` without `mxp`) keeps the *label* of a command link
 //! but the *URL* of a URL link (`|luhttp://x|ltclick|le` -> `http://x`).
@@ -16,14 +18,18 @@
 
 use std::borrow::Cow;
 
+use super::scan::{find_byte, find_link_marker};
+
 /// Calls `emit(out, group1, group2)` for each `open(.*?)\|lt(.*?)\|le` of
 /// `text` left to right, copying the text between; `None` if there was none.
 pub(crate) fn sub_links(text: &str, open: &str, mut emit: impl FnMut(&mut String, &str, &str)) -> Option<String> {
+    let bytes = text.as_bytes();
+    let kind = open.as_bytes()[2];
     let mut out: Option<String> = None;
     let mut copied = 0;
-    while let Some(p) = text[copied..].find(open).map(|p| copied + p) {
-        let Some(q) = text[p + 3..].find("|lt").map(|q| p + 3 + q) else { break };
-        let Some(r) = text[q + 3..].find("|le").map(|r| q + 3 + r) else { break };
+    while let Some(p) = find_link_marker(bytes, copied, kind) {
+        let Some(q) = find_link_marker(bytes, p + 3, b't') else { break };
+        let Some(r) = find_link_marker(bytes, q + 3, b'e') else { break };
         let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
         o.push_str(&text[copied..p]);
         emit(o, &text[p + 3..q], &text[q + 3..r]);
@@ -52,8 +58,15 @@ fn both<'a>(
 
 /// Whether `text` holds a `|l`, the start of every link marker.
 fn has_link_marker(text: &str) -> bool {
-    let b = text.as_bytes();
-    b.iter().enumerate().any(|(i, &c)| c == b'|' && b.get(i + 1) == Some(&b'l'))
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while let Some(at) = find_byte(bytes, i, b'|') {
+        if bytes.get(at + 1) == Some(&b'l') {
+            return true;
+        }
+        i = at + 1;
+    }
+    false
 }
 
 /// `ANSIParser.strip_mxp`: links become their label, URL links their URL.
@@ -66,7 +79,8 @@ pub fn strip_mxp(text: &str) -> Cow<'_, str> {
 
 /// `mxp_parse` of `server/portal/mxp.py`: link markup to MXP SEND / A tags.
 pub fn mxp_parse(text: &str) -> Cow<'_, str> {
-    if !has_link_marker(text) || (!text.contains("|lc") && !text.contains("|lu")) {
+    let bytes = text.as_bytes();
+    if find_link_marker(bytes, 0, b'c').is_none() && find_link_marker(bytes, 0, b'u').is_none() {
         return Cow::Borrowed(text);
     }
     both(

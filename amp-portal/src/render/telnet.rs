@@ -55,6 +55,7 @@ use amp_evennia::codec::pickle::Value;
 use super::ansi::ParseOptions;
 use super::mxp::mxp_parse;
 use super::python::{get, get_bool, truthy};
+use super::scan::find_byte2;
 use super::settings::Settings;
 use crate::charset::{self, CharsetError};
 
@@ -281,12 +282,10 @@ fn encode<'a>(text: &'a str, flags: &Flags, settings: &Settings) -> Result<Cow<'
 fn escape_line(bytes: &[u8], extra: usize) -> Vec<u8> {
     let mut out = Vec::with_capacity(bytes.len() + bytes.len() / 16 + extra);
     let mut copied = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        if b == IAC || b == b'\n' {
-            out.extend_from_slice(&bytes[copied..i]);
-            out.extend_from_slice(if b == IAC { &[IAC, IAC] } else { b"\r\n" });
-            copied = i + 1;
-        }
+    while let Some(i) = find_byte2(bytes, copied, IAC, b'\n') {
+        out.extend_from_slice(&bytes[copied..i]);
+        out.extend_from_slice(if bytes[i] == IAC { &[IAC, IAC] } else { b"\r\n" });
+        copied = i + 1;
     }
     out.extend_from_slice(&bytes[copied..]);
     out

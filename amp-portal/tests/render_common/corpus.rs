@@ -205,6 +205,12 @@ pub fn long() -> Vec<String> {
         "|rred |ggreen |[bblue bg|n plain |500x|[=gy|#abcdefz\n".repeat(400),
         "|".repeat(20_000),
         "x".repeat(100_000) + "|n",
+        "| x".repeat(30_000),
+        "|# |[ |= |l ".repeat(5_000),
+        // Evennia's lazy link regex is quadratic on openers without a close.
+        "|lc".repeat(400) + &"|lt".repeat(400),
+        // Evennia removes backspaces one regex pass each: quadratic, so few.
+        "\x1b[".repeat(10_000) + &"www(((".repeat(5_000) + &"ab\x08".repeat(300),
         (0..2000).map(|_| g.markup(12)).collect::<Vec<_>>().join("|/"),
     ]
 }

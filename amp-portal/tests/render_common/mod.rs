@@ -224,7 +224,7 @@ impl Gen {
         let n = self.below(max_tokens + 1);
         let mut s = String::new();
         for _ in 0..n {
-            s.push_str(*self.pick(MARKUP_ALPHABET));
+            s.push_str(MARKUP_ALPHABET[self.below(MARKUP_ALPHABET.len())]);
         }
         s
     }

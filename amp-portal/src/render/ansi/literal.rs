@@ -6,6 +6,8 @@
 //! the table that matches wins (not the longest); the replacement is the
 //! dict's, so for a key listed twice the *last* value counts.
 
+use crate::render::scan::find_byte;
+
 /// Literal keys in table order, each with its replacement.
 #[derive(Debug, Clone)]
 pub(crate) struct LiteralMap {
@@ -18,6 +20,13 @@ pub(crate) struct LiteralMap {
     by_first: Vec<Option<Box<[Vec<u16>]>>>,
     /// Whether any key starts with this byte.
     starts: [bool; 256],
+    /// The one byte all keys start with, if so (`|` for Evennia's tables):
+    /// then candidates are found with a fast byte search.
+    only_start: Option<u8>,
+    /// Every key is `|` followed by characters other than `|`, `\\` and `{`
+    /// (true of Evennia's tables): then a key match never covers another
+    /// `|` nor an escape.
+    pipe_keys: bool,
 }
 
 impl LiteralMap {
@@ -55,17 +64,23 @@ impl LiteralMap {
                 None => table.iter_mut().for_each(|c| c.push(i as u16)),
             }
         }
-        Some(LiteralMap { keys, values, by_first, starts })
+        let mut start_bytes = (0..=255u8).filter(|&b| starts[usize::from(b)]);
+        let only_start = match (start_bytes.next(), start_bytes.next()) {
+            (Some(b), None) if b.is_ascii() => Some(b),
+            _ => None,
+        };
+        let pipe_keys = keys.iter().all(|k| k.starts_with('|') && !k[1..].contains(['|', '\\', '{']));
+        Some(LiteralMap { keys, values, by_first, starts, only_start, pipe_keys })
     }
 
-    /// Whether the map has no keys (then it never matches).
-    pub(crate) fn is_empty(&self) -> bool {
-        self.keys.is_empty()
+    /// Whether every key is `|` and then no `|`, `\\` or `{`.
+    pub(crate) fn pipe_keys(&self) -> bool {
+        self.pipe_keys
     }
 
     /// The key matching at the start of `rest`, as (length, replacement).
     #[inline]
-    fn match_at(&self, rest: &[u8]) -> Option<(usize, &str)> {
+    pub(crate) fn match_at(&self, rest: &[u8]) -> Option<(usize, &str)> {
         let table = self.by_first[usize::from(rest[0])].as_ref()?;
         let second = rest.get(1).map_or(256, |&b| usize::from(b));
         for &i in &table[second] {
@@ -91,6 +106,12 @@ impl LiteralMap {
         let mut copied = 0;
         let mut i = 0;
         while i < bytes.len() {
+            if let Some(start) = self.only_start {
+                match find_byte(bytes, i, start) {
+                    Some(at) => i = at,
+                    None => break,
+                }
+            }
             if !self.starts[usize::from(bytes[i])] || (not_after_pipe && i > 0 && bytes[i - 1] == b'|') {
                 i += 1;
                 continue;
@@ -108,8 +129,33 @@ impl LiteralMap {
         out.push_str(&text[copied..]);
     }
 
-    /// Whether [`LiteralMap::replace_into`] could change `text`.
-    pub(crate) fn may_match(&self, text: &str) -> bool {
-        text.bytes().any(|b| self.starts[usize::from(b)])
+    /// [`LiteralMap::replace_into`] into a new string, or `None` (and no
+    /// copy) when nothing matches.
+    pub(crate) fn replace(&self, text: &str, not_after_pipe: bool) -> Option<String> {
+        let bytes = text.as_bytes();
+        let hit = |i: usize| {
+            self.starts[usize::from(bytes[i])]
+                && !(not_after_pipe && i > 0 && bytes[i - 1] == b'|')
+                && self.match_at(&bytes[i..]).is_some()
+        };
+        let first = match self.only_start {
+            Some(start) => {
+                let mut i = 0;
+                loop {
+                    let at = find_byte(bytes, i, start)?;
+                    if hit(at) {
+                        break at;
+                    }
+                    i = at + 1;
+                }
+            }
+            None => (0..bytes.len()).find(|&i| hit(i))?,
+        };
+        let mut out = String::with_capacity(text.len() + 8);
+        out.push_str(&text[..first]);
+        // At `first` of the slice the look-behind is known to pass; after it the
+        // slice holds the bytes it looks at.
+        self.replace_into(&text[first..], not_after_pipe, &mut out);
+        Some(out)
     }
 }

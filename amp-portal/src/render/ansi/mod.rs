@@ -24,13 +24,14 @@
 
 pub mod codes;
 mod literal;
-mod xterm;
+pub mod xterm;
 
 use std::borrow::Cow;
 
 use literal::LiteralMap;
 
 use super::mxp::strip_mxp;
+use super::scan::{find_byte, find_byte3};
 
 /// The colour markup tables: Evennia's defaults, or as a game's settings
 /// (`COLOR_ANSI_EXTRA_MAP`, `COLOR_ANSI_XTERM256_BRIGHT_BG_EXTRA_MAP`,
@@ -41,6 +42,8 @@ pub struct Markup {
     bright_bg: LiteralMap,
     /// Whether the default xterm256 regexes (`|123`, `|[123`, `|=a`, `|[=a`) run.
     xterm: bool,
+    /// Whether [`Markup::single_scan`] applies to these tables.
+    single_scan: bool,
 }
 
 /// Evennia's colour settings, as read from a game's settings.
@@ -83,6 +86,7 @@ impl Markup {
             ansi: LiteralMap::new(codes::DEFAULT_ANSI_MAP).expect("no empty key"),
             bright_bg: LiteralMap::new(codes::DEFAULT_BRIGHT_BG_MAP).expect("no empty key"),
             xterm: true,
+            single_scan: true,
         }
     }
 
@@ -96,8 +100,10 @@ impl Markup {
             let table = defaults.iter().copied().chain(extra.iter().map(|(k, v)| (k.as_str(), v.as_str())));
             LiteralMap::new(table.collect::<Vec<_>>()).ok_or(MarkupError::EmptyKey)
         };
+        let ansi = pairs(&settings.ansi_extra_map, &codes::DEFAULT_ANSI_MAP)?;
         Ok(Markup {
-            ansi: pairs(&settings.ansi_extra_map, &codes::DEFAULT_ANSI_MAP)?,
+            single_scan: ansi.pipe_keys(),
+            ansi,
             bright_bg: pairs(&settings.bright_bg_extra_map, &codes::DEFAULT_BRIGHT_BG_MAP)?,
             // With COLOR_NO_DEFAULT and no extra regexes Evennia's xterm256
             // patterns are empty: they match at every position, the replacer
@@ -113,13 +119,14 @@ impl Markup {
         if text.is_empty() {
             return String::new();
         }
-        let text: Cow<str> = if !self.bright_bg.is_empty() && self.bright_bg.may_match(text) {
-            let mut out = String::with_capacity(text.len() + 8);
-            self.bright_bg.replace_into(text, true, &mut out);
-            Cow::Owned(out)
-        } else {
-            Cow::Borrowed(text)
+        let text: Cow<str> = match self.bright_bg.replace(text, true) {
+            Some(replaced) => Cow::Owned(replaced),
+            None => Cow::Borrowed(text),
         };
+        if self.single_scan && !xterm::has_truecolor(&text) {
+            let (out, links) = self.single_scan(&text, opts);
+            return self.finish(out, links, opts);
+        }
         let mut out = String::with_capacity(text.len() + text.len() / 2);
         let (mut part, mut scratch) = (String::new(), String::new());
         let bytes = text.as_bytes();
@@ -142,7 +149,12 @@ impl Markup {
             }
         }
         self.parse_piece(&text[start..], opts, &mut out, &mut part, &mut scratch);
-        let out = if opts.mxp {
+        self.finish(out, true, opts)
+    }
+
+    /// Steps 5 and 6; `links` false when the text cannot hold link markup.
+    fn finish(&self, out: String, links: bool, opts: ParseOptions) -> String {
+        let out = if opts.mxp || !links {
             out
         } else {
             match strip_mxp(&out) {
@@ -151,14 +163,84 @@ impl Markup {
             }
         };
         if opts.strip_ansi {
-            strip_raw_codes(&out).into_owned()
+            match strip_raw_codes(&out) {
+                Cow::Borrowed(_) => out,
+                Cow::Owned(s) => s,
+            }
         } else {
             out
         }
     }
 
+    /// Steps 2 to 4 in one scan, for tables whose keys are `|` and then
+    /// no `|`, `\` or `{`, and a text without truecolor markup.
+    ///
+    /// Then it is the same as cutting first: no key or xterm256 pattern can
+    /// match across an escape (none holds `{`, `\\` or a second `|`, so a
+    /// pattern that reaches an escape fails there as at the piece's end),
+    /// and each piece's passes fuse ([`xterm::fused_into`]). Also says
+    /// whether the result can hold link markup (a `|l`, also from `||l`).
+    fn single_scan(&self, text: &str, opts: ParseOptions) -> (String, bool) {
+        let bytes = text.as_bytes();
+        let mut out = String::with_capacity(text.len() + text.len() / 2);
+        let mut links = false;
+        let mut copied = 0;
+        let mut i = 0;
+        while let Some(at) = find_byte3(bytes, i, b'|', b'\\', b'{') {
+            i = at;
+            let b = bytes[i];
+            let next = bytes.get(i + 1).copied();
+            let len = match (b, next) {
+                (b'\\', _) => {
+                    out.push_str(&text[copied..i]);
+                    out.push('\\');
+                    1
+                }
+                (b'{', Some(b'{')) => {
+                    out.push_str(&text[copied..i]);
+                    out.push('{');
+                    2
+                }
+                (b'|', Some(b'|')) => {
+                    links |= bytes.get(i + 2) == Some(&b'l');
+                    out.push_str(&text[copied..i]);
+                    out.push('|');
+                    2
+                }
+                (b'|', _) => {
+                    links |= next == Some(b'l');
+                    // The text before is final either way; the `|` itself
+                    // stays pending if no code starts here.
+                    out.push_str(&text[copied..i]);
+                    copied = i;
+                    xterm::code_at(&bytes[i..], &self.ansi, self.xterm, opts.xterm256, &mut out)
+                }
+                _ => 0,
+            };
+            if len == 0 {
+                i += 1;
+            } else {
+                i += len;
+                copied = i;
+            }
+        }
+        out.push_str(&text[copied..]);
+        (out, links)
+    }
+
     /// Steps 3 and 4 on one piece between escapes.
     fn parse_piece(&self, piece: &str, opts: ParseOptions, out: &mut String, part: &mut String, scratch: &mut String) {
+        if self.ansi.pipe_keys() {
+            if !xterm::has_truecolor(piece) {
+                xterm::fused_into(piece, &self.ansi, self.xterm, opts.xterm256, out);
+                return;
+            }
+            part.clear();
+            part.push_str(piece);
+            xterm::truecolor_pass(part, scratch, opts.truecolor);
+            xterm::fused_into(part, &self.ansi, self.xterm, opts.xterm256, out);
+            return;
+        }
         if !xterm::needs_passes(piece, self.xterm) {
             self.ansi.replace_into(piece, false, out);
             return;
@@ -207,8 +289,7 @@ pub fn strip_raw_codes(text: &str) -> Cow<'_, str> {
     let mut out: Option<String> = None;
     let mut copied = 0;
     let mut i = 0;
-    while let Some(off) = bytes[i..].iter().position(|&b| b == 0x1b) {
-        let at = i + off;
+    while let Some(at) = find_byte(bytes, i, 0x1b) {
         let len = code_len(at);
         if len == 0 {
             i = at + 1;

@@ -19,7 +19,33 @@
 //!   render as nothing, as Python's `re.sub` does with a `None` replacement).
 
 use super::codes::{BG, BLACK, BLUE, CYAN, GREEN, MAGENTA, RED, WHITE, YELLOW};
-use std::fmt::Write;
+use super::literal::LiteralMap;
+use crate::render::scan::find_byte;
+
+/// `n` in decimal (Python's `%s` / f-string of an int).
+fn push_decimal(out: &mut String, n: u32) {
+    let mut digits = [0u8; 10];
+    let mut len = 0;
+    let mut n = n;
+    loop {
+        digits[len] = b'0' + (n % 10) as u8;
+        len += 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in digits[..len].iter().rev() {
+        out.push(char::from(d));
+    }
+}
+
+/// `"\033[%s8;5;%sm" % (3 + int(background), colval)`.
+fn push_xterm256(out: &mut String, background: bool, colval: u32) {
+    out.push_str(if background { "\x1b[48;5;" } else { "\x1b[38;5;" });
+    push_decimal(out, colval);
+    out.push('m');
+}
 
 /// Python's `round(n / d)` for `n >= 0`, `d > 0`: halves go to the even integer.
 fn round_half_even(n: u32, d: u32) -> u32 {
@@ -62,10 +88,18 @@ fn truecolor_at(rest: &[u8], truecolor: bool, out: &mut String) -> usize {
         _ => return 0,
     };
     if truecolor {
-        let _ = write!(out, "\x1b[{}8;2;{r};{g};{b}m", if bg { 4 } else { 3 });
+        out.push_str(if bg { "\x1b[48;2;" } else { "\x1b[38;2;" });
+        push_decimal(out, r);
+        out.push(';');
+        push_decimal(out, g);
+        out.push(';');
+        push_decimal(out, b);
+        out.push('m');
     } else {
         out.push_str(if bg { "|[" } else { "|" });
-        let _ = write!(out, "{}{}{}", hue(r), hue(g), hue(b));
+        for v in [hue(r), hue(g), hue(b)] {
+            push_decimal(out, v);
+        }
     }
     hash + 1 + len
 }
@@ -109,7 +143,7 @@ fn xterm_at(kind: Kind, rest: &[u8], xterm256: bool, out: &mut String) -> usize 
                 return 0;
             };
             if xterm256 {
-                let _ = write!(out, "\x1b[{}8;5;{}m", 3 + u32::from(background), 16 + r * 36 + g * 6 + b);
+                push_xterm256(out, background, 16 + r * 36 + g * 6 + b);
             } else {
                 out.push_str(to_ansi(r, g, b, background));
             }
@@ -129,7 +163,7 @@ fn xterm_at(kind: Kind, rest: &[u8], xterm256: bool, out: &mut String) -> usize 
                     b'z' => 231,
                     l => 134 + u32::from(l),
                 };
-                let _ = write!(out, "\x1b[{}8;5;{colval}m", 3 + u32::from(background));
+                push_xterm256(out, background, colval);
             } else {
                 // round((ord - 97) / 5.0): never a half for integer input.
                 let grey = round_half_even(u32::from(letter - b'a'), 5);
@@ -188,7 +222,7 @@ fn to_ansi(r: u32, g: u32, b: u32, background: bool) -> &'static str {
             return pick(WHITE, true, background);
         }
     }
-    let half = |v: u32| (v + 1) / 2;
+    let half = |v: u32| v.div_ceil(2);
     let (cr, cg, cb) = (half(r), half(g), half(b));
     let is = |v: u32, set: &[u32]| set.contains(&v);
     if is(cr, &[2, 3]) && is(cg, &[0, 1]) && is(cb, &[0, 1]) {
@@ -230,8 +264,7 @@ fn sub_pipes(text: &str, out: &mut String, mut step: impl FnMut(&[u8], &mut Stri
     let mut copied = 0;
     let mut i = 0;
     let mut replacement = String::new();
-    while let Some(off) = memchr_pipe(&bytes[i..]) {
-        let at = i + off;
+    while let Some(at) = next_pipe(text, i) {
         replacement.clear();
         let len = step(&bytes[at..], &mut replacement);
         if len == 0 {
@@ -246,9 +279,10 @@ fn sub_pipes(text: &str, out: &mut String, mut step: impl FnMut(&[u8], &mut Stri
     out.push_str(&text[copied..]);
 }
 
+/// The next `|` of `text` at or after `from`.
 #[inline]
-fn memchr_pipe(b: &[u8]) -> Option<usize> {
-    b.iter().position(|&c| c == b'|')
+fn next_pipe(text: &str, from: usize) -> Option<usize> {
+    find_byte(text.as_bytes(), from, b'|')
 }
 
 /// Bits of [`triggers`]: which passes could match.
@@ -260,13 +294,13 @@ const T_GREY_BG: u8 = 16;
 
 /// Which colour passes could match `text`, by what follows each `|`. A
 /// pass whose bit is clear would copy the text unchanged, so it is skipped.
-fn triggers(text: &[u8]) -> u8 {
+fn triggers(text: &str) -> u8 {
+    let bytes = text.as_bytes();
     let mut mask = 0;
     let mut i = 0;
-    while let Some(off) = memchr_pipe(&text[i..]) {
-        let at = i + off;
-        let next = text.get(at + 1).copied();
-        let after = text.get(at + 2).copied();
+    while let Some(at) = next_pipe(text, i) {
+        let next = bytes.get(at + 1).copied();
+        let after = bytes.get(at + 2).copied();
         mask |= match (next, after) {
             (Some(b'#'), _) | (Some(b'['), Some(b'#')) => T_HEX,
             (Some(b'0'..=b'5'), _) => T_FG,
@@ -280,9 +314,21 @@ fn triggers(text: &[u8]) -> u8 {
     mask
 }
 
+/// Whether `text` holds truecolor markup (`|#` or `|[#`).
+pub(crate) fn has_truecolor(text: &str) -> bool {
+    triggers(text) & T_HEX != 0
+}
+
+/// The truecolor pass alone, its result left in `text`.
+pub(crate) fn truecolor_pass(text: &mut String, scratch: &mut String, truecolor: bool) {
+    scratch.clear();
+    sub_pipes(text, scratch, |rest, out| truecolor_at(rest, truecolor, out));
+    std::mem::swap(text, scratch);
+}
+
 /// Whether `text` needs [`colour_passes`] at all.
 pub(crate) fn needs_passes(text: &str, xterm_regexes: bool) -> bool {
-    let mask = triggers(text.as_bytes());
+    let mask = triggers(text);
     if xterm_regexes {
         mask != 0
     } else {
@@ -303,7 +349,7 @@ pub(crate) fn colour_passes(
     xterm256: bool,
     truecolor: bool,
 ) {
-    let mut mask = triggers(text.as_bytes());
+    let mut mask = triggers(text);
     let mut pass = |text: &mut String, step: &mut dyn FnMut(&[u8], &mut String) -> usize| {
         scratch.clear();
         sub_pipes(text, scratch, step);
@@ -311,7 +357,7 @@ pub(crate) fn colour_passes(
     };
     if mask & T_HEX != 0 {
         pass(text, &mut |rest, out| truecolor_at(rest, truecolor, out));
-        mask = triggers(text.as_bytes());
+        mask = triggers(text);
     }
     if xterm_regexes {
         for (bit, kind) in [(T_FG, Kind::Fg), (T_BG, Kind::Bg), (T_GREY_FG, Kind::GreyFg), (T_GREY_BG, Kind::GreyBg)] {
@@ -319,6 +365,61 @@ pub(crate) fn colour_passes(
                 pass(text, &mut |rest, out| xterm_at(kind, rest, xterm256, out));
             }
         }
+    }
+}
+
+/// The xterm256 passes and then the ANSI table (`ansi`), all in one scan
+/// of `piece`, written to `out`. Only for a piece with no truecolor markup
+/// left and a table of `|`-keys ([`LiteralMap::pipe_keys`]).
+///
+/// Equal to running them one after the other because every pattern is a
+/// `|` followed by non-`|` characters, at most one of them matches at any
+/// `|` (their second characters differ: digit, `[` + digit, `=`, `[=`, or
+/// a table key's), and no replacement holds a `|` or is empty: a pass can
+/// neither create nor hide a match of a later one.
+pub(crate) fn fused_into(piece: &str, ansi: &LiteralMap, xterm_regexes: bool, xterm256: bool, out: &mut String) {
+    let bytes = piece.as_bytes();
+    let mut copied = 0;
+    let mut i = 0;
+    while let Some(at) = next_pipe(piece, i) {
+        out.push_str(&piece[copied..at]);
+        copied = at;
+        let len = code_at(&bytes[at..], ansi, xterm_regexes, xterm256, out);
+        if len == 0 {
+            i = at + 1;
+        } else {
+            i = at + len;
+            copied = i;
+        }
+    }
+    out.push_str(&piece[copied..]);
+}
+
+/// The xterm256 pattern or table key at the start of `rest` (a `|`),
+/// written to `out`; its length, or 0 (nothing written).
+#[inline]
+pub(crate) fn code_at(rest: &[u8], ansi: &LiteralMap, xterm_regexes: bool, xterm256: bool, out: &mut String) -> usize {
+    if xterm_regexes {
+        // The only pattern that can match here, by the next character.
+        let len = match rest.get(1) {
+            Some(b'0'..=b'5') => xterm_at(Kind::Fg, rest, xterm256, out),
+            Some(b'=') => xterm_at(Kind::GreyFg, rest, xterm256, out),
+            Some(b'[') => match rest.get(2) {
+                Some(b'=') => xterm_at(Kind::GreyBg, rest, xterm256, out),
+                _ => xterm_at(Kind::Bg, rest, xterm256, out),
+            },
+            _ => 0,
+        };
+        if len > 0 {
+            return len;
+        }
+    }
+    match ansi.match_at(rest) {
+        Some((n, value)) => {
+            out.push_str(value);
+            n
+        }
+        None => 0,
     }
 }
 

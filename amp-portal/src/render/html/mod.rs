@@ -104,7 +104,9 @@ fn links(text: &str) -> String {
 ///
 /// Removing the leftmost match again and again is the same as one pass
 /// with a stack: every match ends at the character that completes it, and
-/// none can start earlier than one that ends earlier.
+/// none can start earlier than one that ends earlier. (Evennia's loop
+/// rescans and rebuilds the whole text per backspace: quadratic, seconds
+/// for a text with some thousands of them; this pass is linear.)
 fn remove_backspaces(text: String) -> String {
     if !text.contains('\x08') && !text.contains("\x1b[K") {
         return text;

@@ -109,14 +109,20 @@ fn dict_into(pairs: &[(Value, Value)], out: &mut String) -> Result<(), JsonError
 pub fn str_into(s: &str, out: &mut String) {
     out.reserve(s.len() + 2);
     out.push('"');
+    let bytes = s.as_bytes();
     let mut copied = 0;
-    for (i, c) in s.char_indices() {
-        let plain = (' '..='~').contains(&c) && c != '"' && c != '\\';
-        if plain {
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\' {
+            i += 1;
             continue;
         }
+        // `i` is always on a character boundary: ASCII steps by one byte.
+        let Some(c) = s[i..].chars().next() else { break };
         out.push_str(&s[copied..i]);
-        copied = i + c.len_utf8();
+        i += c.len_utf8();
+        copied = i;
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),

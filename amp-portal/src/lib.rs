@@ -3,6 +3,7 @@
 pub mod charset;
 pub mod portal;
 pub mod process;
+pub mod python;
 pub mod render;
 pub mod service;
 pub mod settings;

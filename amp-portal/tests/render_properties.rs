@@ -3,9 +3,10 @@
 
 use amp_evennia::codec::pickle::Value;
 use amp_portal::charset::{self, Codec, Errors, Lookup};
+use amp_portal::python::json;
 use amp_portal::render::ansi::ParseOptions;
 use amp_portal::render::telnet::{self, Encoding, Flags, SendOptions, GA, IAC};
-use amp_portal::render::web::{self, json, WebFlags, WireFormat};
+use amp_portal::render::web::{self, WebFlags, WireFormat};
 use amp_portal::render::{html, Settings};
 use proptest::prelude::*;
 
@@ -167,7 +168,7 @@ proptest! {
     #[test]
     fn json_strings_round_trip(s in any::<String>()) {
         let mut out = String::new();
-        json::str_into(&s, &mut out);
+        json::dump_str(&s, &mut out);
         prop_assert!(out.is_ascii());
         let back: String = serde_json::from_str(&out).unwrap();
         prop_assert_eq!(back, s);

@@ -13,8 +13,8 @@
 
 use std::sync::Arc;
 
+use amp_portal::python::json::{dumps, loads};
 use amp_portal::telnet::codes::*;
-use amp_portal::telnet::pytext::json::{dumps, loads};
 use amp_portal::telnet::{gmcp, msdp, Event, Limits, OobCommand, Telnet, TelnetConfig, Value};
 use proptest::prelude::*;
 

@@ -5,8 +5,8 @@
 
 #![no_main]
 
-use amp_portal::telnet::pytext::json::{dumps, loads};
-use amp_portal::telnet::pytext::repr::repr;
+use amp_portal::python::json::{dumps, loads};
+use amp_portal::python::repr::repr;
 use amp_portal::telnet::{gmcp, msdp};
 use libfuzzer_sys::fuzz_target;
 

@@ -10,6 +10,7 @@ use amp_evennia::Kwargs;
 use super::server::Upstream;
 use super::session::SessionHandle;
 use super::{lock, unix_now, ToSession, NO_SERVER_TEXT};
+use crate::python::truthy;
 
 /// Evennia's text for input that is not valid in the session's encoding
 /// (`sessionhandler._ERR_BAD_UTF8`), sent as a plain line.
@@ -257,21 +258,6 @@ pub(crate) fn decode(bytes: &[u8], encoding: &str) -> Result<String, DecodeFailu
         "utf-8" | "utf8" => std::str::from_utf8(bytes).map(str::to_owned).map_err(|_| DecodeFailure::Invalid),
         "latin-1" | "latin1" | "iso-8859-1" | "iso8859-1" => Ok(bytes.iter().map(|&b| char::from(b)).collect()),
         _ => Err(DecodeFailure::UnknownCodec),
-    }
-}
-
-/// A Python truth value, for the shapes `clean_senddata` tests.
-fn truthy(v: &Value) -> bool {
-    match v {
-        Value::None => false,
-        Value::Bool(b) => *b,
-        Value::Int(n) => *n != 0,
-        Value::Float(x) => *x != 0.0,
-        Value::Str(s) => !s.is_empty(),
-        Value::Bytes(b) | Value::ByteArray(b) => !b.is_empty(),
-        Value::List(items) | Value::Tuple(items) | Value::Set(items) | Value::FrozenSet(items) => !items.is_empty(),
-        Value::Dict(pairs) => !pairs.is_empty(),
-        _ => true,
     }
 }
 

@@ -17,7 +17,8 @@
 //! - [`html::parse_html`] is `evennia.utils.text2html.parse_html`.
 //! - [`mxp`], [`screenreader`]: link markup and screenreader stripping.
 //! - [`Settings`]: the Evennia settings that shape output, with Evennia's
-//!   defaults; [`python`]: reading pickled `protocol_flags` / `options`.
+//!   defaults (pickled `protocol_flags` and `options` are read with
+//!   [`crate::python`]'s `get` and `truthy`).
 //!
 //! Nothing here does I/O; the telnet bytes are what goes to MCCP (each
 //! [`telnet::Written`] field is one `transport.write`, which MCCP compresses
@@ -46,7 +47,6 @@
 pub mod ansi;
 pub mod html;
 pub mod mxp;
-pub mod python;
 mod scan;
 pub mod screenreader;
 pub mod settings;

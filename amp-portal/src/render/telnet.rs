@@ -54,10 +54,10 @@ use amp_evennia::codec::pickle::Value;
 
 use super::ansi::ParseOptions;
 use super::mxp::mxp_parse;
-use super::python::{get, get_bool, truthy};
 use super::scan::find_byte2;
 use super::settings::Settings;
 use crate::charset::{self, CharsetError};
+use crate::python::{get, get_bool, truthy};
 
 /// Telnet IAC.
 pub const IAC: u8 = 255;
@@ -278,30 +278,50 @@ fn encode<'a>(text: &'a str, flags: &Flags, settings: &Settings) -> Result<Cow<'
     Ok(charset::to_bytes_cow(text, session, &settings.encodings)?)
 }
 
-/// Doubles every IAC and turns every `\n` into `\r\n`, in one pass.
-fn escape_line(bytes: &[u8], extra: usize) -> Vec<u8> {
-    let mut out = Vec::with_capacity(bytes.len() + bytes.len() / 16 + extra);
-    let mut copied = 0;
-    while let Some(i) = find_byte2(bytes, copied, IAC, b'\n') {
-        out.extend_from_slice(&bytes[copied..i]);
-        out.extend_from_slice(if bytes[i] == IAC { &[IAC, IAC] } else { b"\r\n" });
-        copied = i + 1;
+/// Doubles every IAC and turns every `\n` into `\r\n`, in one pass (the
+/// escaping of Evennia's `sendLine` and prompts); `extra` is room reserved
+/// for what the caller appends.
+pub fn escape_line(bytes: &[u8], extra: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len() + extra + 8);
+    let mut at = 0;
+    while let Some(j) = find_byte2(bytes, at, IAC, b'\n') {
+        out.extend_from_slice(&bytes[at..j]);
+        out.extend_from_slice(if bytes[j] == IAC { &[IAC, IAC] } else { b"\r\n" });
+        at = j + 1;
     }
-    out.extend_from_slice(&bytes[copied..]);
+    out.extend_from_slice(&bytes[at..]);
+    out
+}
+
+/// `sendLine` on bytes already encoded: [`escape_line`], then `\r\n`
+/// unless it already ends so or `forcedendline` is false (Evennia:
+/// `if not line.endswith(b"\r\n") and FORCEDENDLINE`), then `IAC GA` unless
+/// `nogoahead`.
+pub fn line_bytes(encoded: &[u8], forcedendline: bool, nogoahead: bool) -> Vec<u8> {
+    let mut out = escape_line(encoded, 4);
+    if !out.ends_with(b"\r\n") && forcedendline {
+        out.extend_from_slice(b"\r\n");
+    }
+    if !nogoahead {
+        out.extend_from_slice(&[IAC, GA]);
+    }
+    out
+}
+
+/// A prompt on bytes already encoded: [`escape_line`], no line end, `IAC GA`
+/// unless `no_goahead` (NOPROMPTGOAHEAD, else NOGOAHEAD).
+pub fn prompt_line_bytes(encoded: &[u8], no_goahead: bool) -> Vec<u8> {
+    let mut out = escape_line(encoded, 2);
+    if !no_goahead {
+        out.extend_from_slice(&[IAC, GA]);
+    }
     out
 }
 
 /// `TelnetProtocol.sendLine(line)`.
 pub fn send_line(line: &str, flags: &Flags, settings: &Settings) -> Result<Vec<u8>, TelnetError> {
     let bytes = encode(line, flags, settings)?;
-    let mut out = escape_line(&bytes, 4);
-    if !out.ends_with(b"\r\n") && flags.forcedendline {
-        out.extend_from_slice(b"\r\n");
-    }
-    if !flags.nogoahead {
-        out.extend_from_slice(&[IAC, GA]);
-    }
-    Ok(out)
+    Ok(line_bytes(&bytes, flags.forcedendline, flags.nogoahead))
 }
 
 /// `TelnetProtocol.send_text(text, options=options)`.
@@ -354,11 +374,7 @@ fn prompt_bytes(text: &str, r: Resolved, flags: &Flags, settings: &Settings) -> 
         }
     };
     let bytes = encode(&prompt, flags, settings)?;
-    let mut out = escape_line(&bytes, 2);
-    if !flags.nopromptgoahead.unwrap_or(flags.nogoahead) {
-        out.extend_from_slice(&[IAC, GA]);
-    }
-    Ok(out)
+    Ok(prompt_line_bytes(&bytes, flags.nopromptgoahead.unwrap_or(flags.nogoahead)))
 }
 
 #[cfg(test)]

@@ -308,7 +308,7 @@ impl Conn {
     /// `sessionhandler.data_out`: `send_<name>` of the protocol, else
     /// `send_default`.
     fn send(&mut self, command: MsgCommand) {
-        let name = crate::telnet::pytext::case::lower(crate::telnet::pytext::case::strip(&command.name));
+        let name = crate::python::case::lower(crate::python::case::strip(&command.name));
         let options = match command.kwargs.get("options") {
             Some(Value::Dict(pairs)) => SendOptions::from_options(pairs),
             _ => SendOptions::default(),
@@ -332,7 +332,7 @@ impl Conn {
                             return;
                         }
                         let mut s = String::new();
-                        if crate::telnet::pytext::repr::str(other, &mut s).is_err() {
+                        if crate::python::repr::str(other, &mut s).is_err() {
                             return;
                         }
                         s

@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
-use memchr::{memchr, memchr2};
+use memchr::memchr;
 
-use super::codes::{ECHO, GA, GMCP, IAC, LINEMODE, MCCP, MSDP, MSSP, MXP, NAWS, NOP, SB, SE, SGA, TTYPE, WILL, WONT};
+use super::codes::{ECHO, GMCP, IAC, LINEMODE, MCCP, MSDP, MSSP, MXP, NAWS, NOP, SB, SE, SGA, TTYPE, WILL, WONT};
 use super::config::TelnetConfig;
 use super::event::{CloseReason, Event, InputError, SyncReason};
 use super::flags::{truthy, ProtocolFlags};
@@ -12,10 +12,11 @@ use super::lines::{self, Lines, Outcome};
 use super::mccp::Compressor;
 use super::negotiation::Options;
 use super::parser::{Handler, Parser};
-use super::pytext::json::JsonError;
-use super::pytext::repr::ReprError;
 use super::ttype::TtypeAnswer;
 use super::{gmcp, msdp, Value};
+use crate::python::json::JsonError;
+use crate::python::repr::ReprError;
+use crate::render::telnet::{line_bytes, prompt_line_bytes};
 
 /// What Evennia writes to a client that sends an HTTP request to the telnet
 /// port, byte for byte (the indentation of its source's later lines included,
@@ -169,13 +170,8 @@ impl Telnet {
     /// line ends with it (or `FORCEDENDLINE` is false), `IAC GA` follows when
     /// `NOGOAHEAD` is false.
     pub fn send_line(&mut self, line: &[u8]) {
-        let mut out = escape_text(line, 4);
-        if !out.ends_with(b"\r\n") && self.core.flags.truthy("FORCEDENDLINE", true) {
-            out.extend_from_slice(b"\r\n");
-        }
-        if !self.core.flags.truthy("NOGOAHEAD", true) {
-            out.extend_from_slice(&[IAC, GA]);
-        }
+        let flags = &self.core.flags;
+        let out = line_bytes(line, flags.truthy("FORCEDENDLINE", true), flags.truthy("NOGOAHEAD", true));
         self.core.write_compressed(&out);
     }
 
@@ -183,14 +179,11 @@ impl Telnet {
     /// prompt. `IAC` doubled, `\n` to `\r\n`, no line end added; `IAC GA`
     /// follows when `NOPROMPTGOAHEAD` (or, without it, `NOGOAHEAD`) is false.
     pub fn send_prompt(&mut self, prompt: &[u8]) {
-        let mut out = escape_text(prompt, 2);
         let no_ga = match self.core.flags.get("NOPROMPTGOAHEAD") {
             Some(v) => truthy(v),
             None => self.core.flags.truthy("NOGOAHEAD", true),
         };
-        if !no_ga {
-            out.extend_from_slice(&[IAC, GA]);
-        }
+        let out = prompt_line_bytes(prompt, no_ga);
         self.core.write_compressed(&out);
     }
 
@@ -307,21 +300,6 @@ impl Telnet {
     pub fn remote_option(&self, option: u8) -> bool {
         self.core.options.remote(option)
     }
-}
-
-/// `IAC` doubled and `\n` made `\r\n` (Evennia's `sendLine` and prompt),
-/// with room for `extra` bytes more.
-fn escape_text(text: &[u8], extra: usize) -> Vec<u8> {
-    let mut out = Vec::with_capacity(text.len() + extra + 8);
-    let mut at = 0;
-    while let Some(j) = memchr2(IAC, b'\n', &text[at..]) {
-        let j = at + j;
-        out.extend_from_slice(&text[at..j]);
-        out.extend_from_slice(if text[j] == IAC { &[IAC, IAC] } else { b"\r\n" });
-        at = j + 1;
-    }
-    out.extend_from_slice(&text[at..]);
-    out
 }
 
 impl Core {

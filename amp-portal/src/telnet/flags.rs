@@ -93,20 +93,4 @@ impl ProtocolFlags {
     }
 }
 
-/// Python's `bool(value)` for a value the Portal holds: `None`, `False`, zero,
-/// and empty strings/bytes/containers are false; everything else (objects
-/// included, which Python would ask) is true.
-pub fn truthy(value: &Value) -> bool {
-    match value {
-        Value::None => false,
-        Value::Bool(b) => *b,
-        Value::Int(n) => *n != 0,
-        Value::BigInt(n) => n.bits() != 0,
-        Value::Float(x) => *x != 0.0,
-        Value::Str(s) => !s.is_empty(),
-        Value::Bytes(b) | Value::ByteArray(b) => !b.is_empty(),
-        Value::List(v) | Value::Tuple(v) | Value::Set(v) | Value::FrozenSet(v) => !v.is_empty(),
-        Value::Dict(pairs) => !pairs.is_empty(),
-        Value::Global(_) | Value::Object(_) => true,
-    }
-}
+pub use crate::python::truthy;

@@ -24,9 +24,9 @@
 //! JSON ASCII: no 255 byte can occur).
 
 use super::event::{InputError, OobCommand};
-use super::pytext::case::{capitalize, is_title, is_upper, lower, split_first_word};
-use super::pytext::json::{self, JsonError};
 use super::Value;
+use crate::python::case::{capitalize, is_title, is_upper, lower, split_first_word};
+use crate::python::json::{self, JsonError};
 
 /// Evennia's `EVENNIA_TO_GMCP`.
 const EVENNIA_TO_GMCP: [(&str, &str); 5] = [

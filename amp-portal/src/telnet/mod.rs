@@ -10,8 +10,8 @@
 //! against Evennia's own `TelnetProtocol` and compares every byte written, the
 //! flags after each step and every session-handler call.
 //!
-//! Layers inside, lowest first: [`codes`], [`pytext`] (Python's `str`, `repr`
-//! and `json` semantics), the parser (Twisted's byte state machine), the line
+//! Layers inside, lowest first: [`codes`] (with [`crate::python`] below, for
+//! Python's `str`, `repr` and `json` semantics), the parser (Twisted's byte state machine), the line
 //! splitter (Evennia's `applicationDataReceived`), negotiation (Twisted's
 //! option states under Evennia's rules), the option modules ([`mssp`],
 //! [`msdp`], [`gmcp`], TTYPE, MCCP), and the connection.
@@ -123,7 +123,6 @@ pub mod msdp;
 pub mod mssp;
 mod negotiation;
 mod parser;
-pub mod pytext;
 mod ttype;
 
 pub use amp_evennia::codec::pickle::Value;

@@ -34,9 +34,9 @@ use memchr::memchr;
 
 use super::codes::{MSDP, MSDP_ARRAY_CLOSE, MSDP_ARRAY_OPEN, MSDP_TABLE_CLOSE, MSDP_TABLE_OPEN, VAL, VAR};
 use super::event::{InputError, OobCommand};
-use super::pytext::case::lower;
-use super::pytext::repr::{str as py_str, ReprError};
 use super::Value;
+use crate::python::case::lower;
+use crate::python::repr::{str as py_str, ReprError};
 
 /// An insertion-ordered map with Python dict assignment.
 struct Ordered<V>(Vec<(String, V)>);

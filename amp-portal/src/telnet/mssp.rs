@@ -13,7 +13,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::codes::{VAL, VAR};
-use super::pytext::repr::float_repr;
+use crate::python::repr::float_repr;
 
 /// One MSSP value.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -35,7 +35,7 @@
 use super::codes::{TTYPE, TTYPE_IS, TTYPE_SEND};
 use super::connection::Core;
 use super::event::InputError;
-use super::pytext::case::{int_of_digits_mod, is_digit, strip, upper};
+use crate::python::case::{int_of_digits_mod, is_digit, strip, upper};
 
 /// The MTTS bits, in Evennia's order.
 pub const MTTS: [(u64, &str); 12] = [

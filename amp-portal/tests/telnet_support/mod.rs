@@ -10,10 +10,10 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use amp_evennia::codec::pickle::{self, DecodeOptions, Limits as PickleLimits};
+use amp_portal::python::json::JsonError;
+use amp_portal::python::repr::ReprError;
+use amp_portal::python::repr::{float_repr, str as py_str};
 use amp_portal::telnet::mssp::{evennia_table, Mssp, MsspSettings, MsspTable, MsspValue};
-use amp_portal::telnet::pytext::json::JsonError;
-use amp_portal::telnet::pytext::repr::ReprError;
-use amp_portal::telnet::pytext::repr::{float_repr, str as py_str};
 use amp_portal::telnet::{EvenniaOutcome, Event, InputError, OobError, Telnet, TelnetConfig, Value};
 use serde_json::{json, Value as Json};
 

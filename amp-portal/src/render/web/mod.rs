@@ -23,18 +23,16 @@
 //! Flags read: `RAW`, `NOCOLOR`, `SCREENREADER` (missing = false); options:
 //! `raw`, `nocolor`, `screenreader`, `client_raw`, `send_prompt`.
 
-pub mod json;
-
 use std::borrow::Cow;
 
 use amp_evennia::codec::pickle::Value;
 
 use super::ansi::ParseOptions;
 use super::html::{parse_html, StyleError};
-use super::python::{dict_items, get, get_bool, truthy};
 use super::settings::Settings;
 use super::telnet::with_final_reset;
-use json::JsonError;
+use crate::python::json::{self, JsonError};
+use crate::python::{dict_items, get, get_bool, truthy};
 
 /// A websocket wire format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -232,13 +230,13 @@ fn send(
             out.push_str("[\"");
             out.push_str(cmd);
             out.push_str("\", [");
-            json::str_into(&first, &mut out);
+            json::dump_str(&first, &mut out);
             for arg in &args[1..] {
                 out.push_str(", ");
-                json::dumps_into(arg, &mut out)?;
+                json::dump_into(arg, &mut out)?;
             }
             out.push_str("], ");
-            json::dumps_into(&Value::Dict(rest), &mut out)?;
+            json::dump_into(&Value::Dict(rest), &mut out)?;
             out.push(']');
             Ok(Some(Frame { payload: out.into_bytes(), binary: false }))
         }
@@ -257,7 +255,7 @@ fn send(
             if prompt && format == WireFormat::JsonStandard {
                 let mut out = String::with_capacity(ansi.len() + 40);
                 out.push_str("{\"proto\": \"prompt\", \"id\": \"\", \"data\": ");
-                json::str_into(&ansi, &mut out);
+                json::dump_str(&ansi, &mut out);
                 out.push('}');
                 return Ok(Some(Frame { payload: out.into_bytes(), binary: false }));
             }

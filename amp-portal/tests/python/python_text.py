@@ -1,10 +1,10 @@
-"""CPython's str, repr and json, for amp-portal/tests/telnet_pytext.rs.
+"""CPython's str, repr and json, for amp-portal/tests/python_text.rs.
 
 Run with Evennia's interpreter (ev61: CPython 3.12, the one Evennia 6.1 runs
 on). Reads one JSON request on stdin, writes one JSON reply on stdout:
 
   {"chars": true}         -> "chars": hex of 2 bytes (little-endian flag word) per code point
-                             0..0x10FFFF (surrogates 0), bits as in telnet_unicode_tables.py,
+                             0..0x10FFFF (surrogates 0), bits as in python_unicode_tables.py,
                              plus "maps": {"upper"|"lower"|"title": [[cp, text], ...]} where changed
   {"strings": [s, ...]}   -> "strings": [{"upper", "lower", "capitalize", "isupper", "istitle",
                              "strip", "split1", "isdigit", "int"}]  (int: str(int(s) % 4096) or null)
@@ -23,7 +23,7 @@ import sys
 # Deep test values go through the recursive helpers below.
 sys.setrecursionlimit(20000)
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from telnet_unicode_tables import MAX, is_surrogate, props  # noqa: E402
+from python_unicode_tables import MAX, is_surrogate, props  # noqa: E402
 
 
 def no_surrogates(value):

@@ -418,31 +418,45 @@ fn dump(value: &Value, out: &mut String, depth: usize) -> Result<(), JsonError> 
             }
             out.push(']');
         }
-        Value::Dict(pairs) => {
-            if depth >= MAX_DUMP_DEPTH {
-                return Err(JsonError::TooDeep(MAX_DUMP_DEPTH));
-            }
-            out.push('{');
-            for (i, (k, v)) in pairs.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                match k {
-                    Value::Str(s) => dump_str(s, out),
-                    Value::Float(x) => dump_str(&json_float(*x), out),
-                    Value::Bool(true) => out.push_str("\"true\""),
-                    Value::Bool(false) => out.push_str("\"false\""),
-                    Value::None => out.push_str("\"null\""),
-                    Value::Int(_) | Value::BigInt(_) => dump_str(&int_text(k)?, out),
-                    other => return Err(JsonError::NotSerializable(other.type_name())),
-                }
-                out.push_str(": ");
-                dump(v, out, depth + 1)?;
-            }
-            out.push('}');
-        }
+        Value::Dict(pairs) => dump_dict(pairs, out, depth)?,
+        // `OrderedDict`, `defaultdict` and `Counter` are dicts to `json`.
+        Value::Object(o) if is_dict_subclass(value) => dump_dict(&o.dict_items, out, depth)?,
         other => return Err(JsonError::NotSerializable(other.type_name())),
     }
+    Ok(())
+}
+
+fn is_dict_subclass(value: &Value) -> bool {
+    match value {
+        Value::Object(o) => o.global().is_some_and(|g| {
+            g.module == "collections" && matches!(g.name.as_str(), "OrderedDict" | "defaultdict" | "Counter")
+        }),
+        _ => false,
+    }
+}
+
+fn dump_dict(pairs: &[(Value, Value)], out: &mut String, depth: usize) -> Result<(), JsonError> {
+    if depth >= MAX_DUMP_DEPTH {
+        return Err(JsonError::TooDeep(MAX_DUMP_DEPTH));
+    }
+    out.push('{');
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        match k {
+            Value::Str(s) => dump_str(s, out),
+            Value::Float(x) => dump_str(&json_float(*x), out),
+            Value::Bool(true) => out.push_str("\"true\""),
+            Value::Bool(false) => out.push_str("\"false\""),
+            Value::None => out.push_str("\"null\""),
+            Value::Int(_) | Value::BigInt(_) => dump_str(&int_text(k)?, out),
+            other => return Err(JsonError::NotSerializable(other.type_name())),
+        }
+        out.push_str(": ");
+        dump(v, out, depth + 1)?;
+    }
+    out.push('}');
     Ok(())
 }
 
@@ -456,10 +470,25 @@ fn json_float(x: f64) -> String {
     }
 }
 
-/// A JSON string with `ensure_ascii`: only `' '..='~'` stays as is.
-fn dump_str(s: &str, out: &mut String) {
+/// `json.dumps(s)` of a `str` (`ensure_ascii`: only `' '..='~'` stays as
+/// is), appended to `out`; plain ASCII runs are copied whole.
+pub fn dump_str(s: &str, out: &mut String) {
+    out.reserve(s.len() + 2);
     out.push('"');
-    for c in s.chars() {
+    let bytes = s.as_bytes();
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\' {
+            i += 1;
+            continue;
+        }
+        // `i` is always on a character boundary: ASCII steps by one byte.
+        let Some(c) = s[i..].chars().next() else { break };
+        out.push_str(&s[copied..i]);
+        i += c.len_utf8();
+        copied = i;
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
@@ -468,8 +497,7 @@ fn dump_str(s: &str, out: &mut String) {
             '\t' => out.push_str("\\t"),
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
-            ' '..='~' => out.push(c),
-            c => {
+            _ => {
                 let mut units = [0u16; 2];
                 for unit in c.encode_utf16(&mut units) {
                     write!(out, "\\u{unit:04x}").expect("write to String");
@@ -477,5 +505,6 @@ fn dump_str(s: &str, out: &mut String) {
             }
         }
     }
+    out.push_str(&s[copied..]);
     out.push('"');
 }

@@ -108,59 +108,7 @@ pub(crate) fn int_text(value: &Value) -> Result<String, ReprError> {
     value.int_text().ok_or(ReprError::IntTooLong)
 }
 
-/// Python's `repr(float)`: the shortest digits that read back to the same
-/// float, fixed notation for 1e-4 <= |x| < 1e16 (with `.0` for integers),
-/// exponent notation (`1e+16`, `1.5e-05`) outside, `inf`, `-inf`, `nan`.
-pub fn float_repr(x: f64) -> String {
-    if x.is_nan() {
-        return "nan".into();
-    }
-    if x.is_infinite() {
-        return if x > 0.0 { "inf".into() } else { "-inf".into() };
-    }
-    // `{:e}` gives as few digits as read back to `x` ("-1.2345e-7", "0e0"),
-    // but where two such strings exist Rust may take the farther one; Python
-    // (David Gay's dtoa) takes the nearer, ties to even: that is `x` rounded
-    // correctly to that many digits, which `{:.N$e}` gives.
-    let shortest = format!("{x:e}");
-    let digits_len = shortest.split_once('e').map_or(1, |(m, _)| m.bytes().filter(u8::is_ascii_digit).count());
-    let sci = format!("{x:.prec$e}", prec = digits_len.saturating_sub(1));
-    let (mantissa, exp) = sci.split_once('e').expect("`{:e}` has an exponent");
-    let exp: i32 = exp.parse().expect("`{:e}` exponent is an integer");
-    let (sign, mantissa) = match mantissa.strip_prefix('-') {
-        Some(m) => ("-", m),
-        None => ("", mantissa),
-    };
-    let digits: String = mantissa.chars().filter(|&c| c != '.').collect();
-    let digits = match digits.trim_end_matches('0') {
-        "" => "0",
-        d => d,
-    };
-    let point = exp + 1; // digits before the decimal point
-    let mut out = String::from(sign);
-    if !(-4 < point && point <= 16) {
-        out.push_str(&digits[..1]);
-        if digits.len() > 1 {
-            out.push('.');
-            out.push_str(&digits[1..]);
-        }
-        let e = point - 1;
-        write!(out, "e{}{:02}", if e < 0 { '-' } else { '+' }, e.abs()).expect("write to String");
-    } else if point <= 0 {
-        out.push_str("0.");
-        out.push_str(&"0".repeat((-point) as usize));
-        out.push_str(digits);
-    } else if point as usize >= digits.len() {
-        out.push_str(digits);
-        out.push_str(&"0".repeat(point as usize - digits.len()));
-        out.push_str(".0");
-    } else {
-        out.push_str(&digits[..point as usize]);
-        out.push('.');
-        out.push_str(&digits[point as usize..]);
-    }
-    out
-}
+pub use amp_runtime::python::float_repr;
 
 /// `repr(s)` for a `str`.
 pub fn str_repr(s: &str, out: &mut String) {
@@ -185,24 +133,8 @@ pub fn str_repr(s: &str, out: &mut String) {
     out.push(quote);
 }
 
-/// `repr(b)` for a `bytes`.
+/// `repr(b)` for a `bytes`, appended to `out` ([`amp_runtime::python::bytes_repr`]).
 pub fn bytes_repr(b: &[u8], out: &mut String) {
-    let quote = if b.contains(&b'\'') && !b.contains(&b'"') { b'"' } else { b'\'' };
-    out.push('b');
-    out.push(quote as char);
-    for &c in b {
-        match c {
-            b'\\' => out.push_str("\\\\"),
-            b'\t' => out.push_str("\\t"),
-            b'\n' => out.push_str("\\n"),
-            b'\r' => out.push_str("\\r"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c as char);
-            }
-            b' '..=b'~' => out.push(c as char),
-            c => write!(out, "\\x{c:02x}").expect("write to String"),
-        }
-    }
-    out.push(quote as char);
+    // Writing to a String cannot fail.
+    let _ = amp_runtime::python::write_bytes_repr(out, b);
 }

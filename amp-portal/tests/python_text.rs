@@ -1,38 +1,38 @@
-//! `amp_portal::telnet::pytext` against CPython 3.12 (Evennia 6.1's
-//! interpreter, run at test time by `tests/python/telnet_pytext.py`): the
+//! `amp_portal::python` against CPython 3.12 (Evennia 6.1's
+//! interpreter, run at test time by `tests/python/python_text.py`): the
 //! Unicode tables, every code point's properties and case mappings, string
 //! methods on a corpus, `repr(float)`, `json.loads`, `json.dumps`, `repr()`
 //! and `str()`.
 
 mod telnet_support;
 
-use amp_portal::telnet::pytext::case::{
+use amp_portal::python::case::{
     capitalize, decimal_value, int_of_digits_mod, is_digit, is_printable, is_space, is_title, is_upper, lower,
     split_first_word, strip, upper,
 };
-use amp_portal::telnet::pytext::json::{dumps, loads, JsonError};
-use amp_portal::telnet::pytext::repr::{float_repr, repr, str as py_str};
+use amp_portal::python::json::{dumps, loads, JsonError};
+use amp_portal::python::repr::{float_repr, repr, str as py_str};
 use amp_portal::telnet::Value;
 use serde_json::{json, Value as Json};
 use telnet_support::{pickled, python_json, unhex, unpickle, workspace_root, Rng};
 
 #[test]
 fn tables_are_what_cpython_generates() {
-    let script = workspace_root().join("amp-portal/tests/python/telnet_unicode_tables.py");
+    let script = workspace_root().join("amp-portal/tests/python/python_unicode_tables.py");
     let out =
         std::process::Command::new(telnet_support::evennia_python()).arg(&script).output().expect("run the generator");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let committed = std::fs::read(workspace_root().join("amp-portal/src/telnet/pytext/tables.rs")).expect("tables.rs");
+    let committed = std::fs::read(workspace_root().join("amp-portal/src/python/tables.rs")).expect("tables.rs");
     assert!(
         out.stdout == committed,
-        "amp-portal/src/telnet/pytext/tables.rs is not what {} writes with this CPython: regenerate it",
+        "amp-portal/src/python/tables.rs is not what {} writes with this CPython: regenerate it",
         script.display()
     );
 }
 
 #[test]
 fn every_code_point_as_cpython() {
-    let reply = python_json("telnet_pytext.py", &json!({"chars": true}));
+    let reply = python_json("python_text.py", &json!({"chars": true}));
     let flags = unhex(reply["chars"].as_str().expect("chars"));
     let (space, printable, upper_bit, title_bit, digit, decimal) = (1, 2, 4, 16, 128, 256);
     let mut checked = 0;
@@ -185,7 +185,7 @@ fn string_methods_as_cpython() {
         .map(|s| s.to_string()),
     );
     strings.extend((0..3000).map(|_| random_string(&mut rng)));
-    let reply = python_json("telnet_pytext.py", &json!({ "strings": strings }));
+    let reply = python_json("python_text.py", &json!({ "strings": strings }));
     for (s, py) in strings.iter().zip(reply["strings"].as_array().expect("strings")) {
         let text = |k: &str| py[k].as_str().unwrap_or_else(|| panic!("{k}")).to_owned();
         assert_eq!(upper(s), text("upper"), "{s:?}.upper()");
@@ -237,7 +237,7 @@ fn float_repr_as_cpython() {
     floats.extend((0..5000).map(|_| f64::from_bits(rng.next())));
     floats.extend((0..2000).map(|i| (rng.next() % 100_000) as f64 / 10f64.powi(i % 30 - 10)));
     let hexes: Vec<String> = floats.iter().map(|f| format!("{:016x}", f.to_bits())).collect();
-    let reply = python_json("telnet_pytext.py", &json!({ "floats": hexes }));
+    let reply = python_json("python_text.py", &json!({ "floats": hexes }));
     for (f, py) in floats.iter().zip(reply["floats"].as_array().expect("floats")) {
         assert_eq!(float_repr(*f), py.as_str().expect("repr"), "repr({f:e}) (bits {:016x})", f.to_bits());
     }
@@ -359,7 +359,7 @@ fn json_corpus(rng: &mut Rng) -> Vec<String> {
 fn json_loads_as_cpython() {
     let mut rng = Rng(0xdead_beef_cafe_f00d);
     let corpus = json_corpus(&mut rng);
-    let reply = python_json("telnet_pytext.py", &json!({ "json": corpus }));
+    let reply = python_json("python_text.py", &json!({ "json": corpus }));
     let (mut values, mut errors) = (0, 0);
     for (s, py) in corpus.iter().zip(reply["json"].as_array().expect("json")) {
         let py = py.as_str().expect("result");
@@ -435,7 +435,7 @@ fn json_dumps_and_repr_as_cpython() {
     values.push(Value::Str("it's \"q\"".into()));
     values.push(Value::Bytes(b"it's".to_vec()));
     let hexes: Vec<String> = values.iter().map(pickled).collect();
-    let reply = python_json("telnet_pytext.py", &json!({ "dumps": hexes, "repr": hexes }));
+    let reply = python_json("python_text.py", &json!({ "dumps": hexes, "repr": hexes }));
     for ((v, py_dump), py_repr) in
         values.iter().zip(reply["dumps"].as_array().expect("dumps")).zip(reply["repr"].as_array().expect("repr"))
     {

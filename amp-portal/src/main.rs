@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use std::sync::Mutex;
 
 use amp_portal::portal::Portal;
+use amp_portal::service::TelnetLimits;
 use amp_portal::settings::{read_game_settings, Overrides};
 use clap::Parser;
 
@@ -32,6 +33,13 @@ struct Args {
     /// Log level filter (RUST_LOG syntax).
     #[arg(long, value_name = "FILTER", default_value = "info")]
     log_level: String,
+    /// Bytes of output waiting for a telnet client that does not read
+    /// before it is disconnected (Evennia's Portal has no bound).
+    #[arg(long, value_name = "BYTES", default_value_t = TelnetLimits::default().max_pending_output)]
+    max_pending_output: usize,
+    /// Telnet connections held at once; more are closed as they arrive.
+    #[arg(long, value_name = "N", default_value_t = TelnetLimits::default().max_connections)]
+    max_telnet_connections: usize,
     #[command(flatten)]
     overrides: Overrides,
 }
@@ -62,13 +70,15 @@ fn main() -> ExitCode {
         Err(e) => return fail(&format!("cannot start the runtime: {e}")),
     };
     let pidfile = game.join("server").join("portal.pid");
-    let code = runtime.block_on(run(settings, &pidfile));
+    let limits =
+        TelnetLimits { max_pending_output: args.max_pending_output, max_connections: args.max_telnet_connections };
+    let code = runtime.block_on(run(settings, limits, &pidfile));
     let _ = std::fs::remove_file(&pidfile);
     code
 }
 
-async fn run(settings: amp_portal::settings::Settings, pidfile: &Path) -> ExitCode {
-    let services = match amp_portal::service::start(settings, amp_portal::service::TelnetLimits::default()).await {
+async fn run(settings: amp_portal::settings::Settings, limits: TelnetLimits, pidfile: &Path) -> ExitCode {
+    let services = match amp_portal::service::start(settings, limits).await {
         Ok(p) => p,
         Err(e) => return fail(&e.to_string()),
     };

@@ -21,11 +21,6 @@ pub(crate) fn dos_protection_text(servername: &str, queued: usize, interval: f64
     format!("{servername} DoS protection is active.You are queued to connect in {} seconds ...", python_float(seconds))
 }
 
-// MERGE: amp_runtime's Python float repr once the runtime branch lands.
-fn python_float(x: f64) -> String {
-    format!("{x:?}")
-}
-
 /// Runs the queue until the Portal stops.
 pub(crate) async fn run(portal: Portal) {
     let interval = Duration::from_secs_f64(1.0 / portal.shared.settings.max_connection_rate);

@@ -51,7 +51,8 @@ pub struct Settings {
     pub telnet_ports: Vec<u16>,
     /// `TELNET_INTERFACES`.
     pub telnet_interfaces: Vec<String>,
-    /// `TELNET_OOB_ENABLED`: MSDP and GMCP input passed to the Server.
+    /// `TELNET_OOB_ENABLED`: in Evennia 6.1, only the MSSP table's `GMCP` and
+    /// `MSDP` fields (MSDP and GMCP are offered to every client).
     pub telnet_oob_enabled: bool,
     /// `MXP_ENABLED`: WILL MXP offered on connect.
     pub mxp_enabled: bool,

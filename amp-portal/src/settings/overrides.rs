@@ -30,7 +30,8 @@ pub struct Overrides {
     /// TELNET_INTERFACES.
     #[arg(long, value_name = "IP,...", value_delimiter = ',')]
     pub telnet_interfaces: Option<Vec<String>>,
-    /// TELNET_OOB_ENABLED: pass MSDP and GMCP input to the Server.
+    /// TELNET_OOB_ENABLED (in Evennia 6.1 only the MSSP table's GMCP and MSDP
+    /// fields: both are offered to every client).
     #[arg(long, value_name = "BOOL")]
     pub telnet_oob_enabled: Option<bool>,
     /// MXP_ENABLED: offer MXP on connect.

@@ -12,7 +12,6 @@
 mod common;
 
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use amp_evennia::role::server::{EvenniaServer, ServerEvent, ServerHandle};
 use amp_portal::portal::{PortalEvent, NO_SERVER_TEXT};

@@ -18,7 +18,10 @@ use super::{lock, Portal, PortalEvent};
 /// Evennia's `DOS_PROTECTION_MSG` for a queue of `queued` sessions.
 pub(crate) fn dos_protection_text(servername: &str, queued: usize, interval: f64) -> String {
     let seconds = queued as f64 * interval;
-    format!("{servername} DoS protection is active.You are queued to connect in {} seconds ...", python_float(seconds))
+    format!(
+        "{servername} DoS protection is active.You are queued to connect in {} seconds ...",
+        amp_runtime::python::float_repr(seconds)
+    )
 }
 
 /// Runs the queue until the Portal stops.

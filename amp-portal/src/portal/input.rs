@@ -10,11 +10,8 @@ use amp_evennia::Kwargs;
 use super::server::Upstream;
 use super::session::SessionHandle;
 use super::{lock, unix_now, ToSession, NO_SERVER_TEXT};
+use crate::charset::{decode_input, Input, BAD_UTF8_MESSAGE};
 use crate::python::truthy;
-
-/// Evennia's text for input that is not valid in the session's encoding
-/// (`sessionhandler._ERR_BAD_UTF8`), sent as a plain line.
-pub const BAD_UTF8_TEXT: &str = "Your client sent an incorrect UTF-8 sequence.";
 
 /// What became of an input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,8 +91,13 @@ impl SessionHandle {
             return InputOutcome::NoServer;
         };
         let cleaned = clean_senddata(kwargs, &encoding, &settings.encodings);
+        if cleaned.lost {
+            // Evennia's `clean_senddata` raises here: the input goes nowhere.
+            tracing::warn!(sessid = self.sessid, encoding, "input lost: it does not decode");
+            return InputOutcome::Sent;
+        }
         if cleaned.bad_text {
-            self.to_self(ToSession::Line(BAD_UTF8_TEXT.to_owned()));
+            self.to_self(ToSession::Line(BAD_UTF8_MESSAGE.to_owned()));
         }
         if let Some(encoding) = cleaned.reset_encoding {
             let flags = Kwargs::new().with("ENCODING", encoding);
@@ -124,18 +126,21 @@ impl SessionHandle {
 /// `clean_senddata`'s result.
 pub(crate) struct Cleaned {
     pub(crate) kwargs: Kwargs,
-    /// A string did not decode: Evennia sends [`BAD_UTF8_TEXT`] and an
+    /// A string did not decode: Evennia sends [`BAD_UTF8_MESSAGE`] and an
     /// empty string in its place.
     pub(crate) bad_text: bool,
     /// The session's encoding is unknown: Evennia sets it to `utf-8`.
     pub(crate) reset_encoding: Option<String>,
+    /// Evennia raises while decoding (an unknown encoding and bytes that are
+    /// not UTF-8 either, a codec name it cannot look up): nothing is sent.
+    pub(crate) lost: bool,
 }
 
 /// Evennia's `SessionHandler.clean_senddata` on the Portal side (no
 /// funcparser): every value becomes `[args, kwargs]` with `options` in
 /// kwargs, bytes are decoded with the session's encoding.
 pub(crate) fn clean_senddata(kwargs: Vec<(Value, Value)>, encoding: &str, _fallbacks: &[String]) -> Cleaned {
-    let mut cx = Cleaner { encoding: encoding.to_owned(), bad_text: false, reset_encoding: None };
+    let mut cx = Cleaner { encoding: encoding.to_owned(), bad_text: false, reset_encoding: None, lost: false };
     let mut options = Value::Dict(Vec::new());
     let mut out: Vec<(String, Value)> = Vec::new();
     let mut rest = Vec::new();
@@ -200,13 +205,19 @@ pub(crate) fn clean_senddata(kwargs: Vec<(Value, Value)>, encoding: &str, _fallb
         let prompt = out.remove(i);
         out.push(prompt);
     }
-    Cleaned { kwargs: out.into_iter().collect(), bad_text: cx.bad_text, reset_encoding: cx.reset_encoding }
+    Cleaned {
+        kwargs: out.into_iter().collect(),
+        bad_text: cx.bad_text,
+        reset_encoding: cx.reset_encoding,
+        lost: cx.lost,
+    }
 }
 
 struct Cleaner {
     encoding: String,
     bad_text: bool,
     reset_encoding: Option<String>,
+    lost: bool,
 }
 
 impl Cleaner {
@@ -224,40 +235,36 @@ impl Cleaner {
     }
 
     fn decode(&mut self, bytes: &[u8]) -> String {
-        match decode(bytes, &self.encoding) {
-            Ok(text) => text,
-            Err(DecodeFailure::UnknownCodec) => {
-                self.encoding = "utf-8".to_owned();
-                self.reset_encoding = Some("utf-8".to_owned());
-                match std::str::from_utf8(bytes) {
-                    Ok(text) => text.to_owned(),
-                    Err(_) => {
-                        self.bad_text = true;
-                        String::new()
-                    }
-                }
-            }
-            Err(DecodeFailure::Invalid) => {
+        let reset = |cx: &mut Cleaner| {
+            cx.encoding = "utf-8".to_owned();
+            cx.reset_encoding = Some("utf-8".to_owned());
+        };
+        match decode_input(bytes, &self.encoding) {
+            Ok(Input::Text(text)) => text,
+            Ok(Input::Undecodable) => {
                 self.bad_text = true;
                 String::new()
             }
+            Ok(Input::ResetToUtf8(text)) => {
+                reset(self);
+                text
+            }
+            Ok(Input::ResetToUtf8Failed) => {
+                reset(self);
+                self.lost = true;
+                String::new()
+            }
+            Ok(Input::Unsupported(codec)) => {
+                // A CPython codec this Portal does not implement: the text is
+                // read as UTF-8 (lossy), and said.
+                tracing::warn!(codec, "input in an unsupported codec read as UTF-8");
+                String::from_utf8_lossy(bytes).into_owned()
+            }
+            Err(_) => {
+                self.lost = true;
+                String::new()
+            }
         }
-    }
-}
-
-/// Why bytes did not decode.
-pub(crate) enum DecodeFailure {
-    UnknownCodec,
-    Invalid,
-}
-
-// MERGE: the charset module of the render branch replaces this.
-pub(crate) fn decode(bytes: &[u8], encoding: &str) -> Result<String, DecodeFailure> {
-    let name = encoding.to_ascii_lowercase().replace('_', "-");
-    match name.as_str() {
-        "utf-8" | "utf8" => std::str::from_utf8(bytes).map(str::to_owned).map_err(|_| DecodeFailure::Invalid),
-        "latin-1" | "latin1" | "iso-8859-1" | "iso8859-1" => Ok(bytes.iter().map(|&b| char::from(b)).collect()),
-        _ => Err(DecodeFailure::UnknownCodec),
     }
 }
 

@@ -55,7 +55,7 @@ use tokio::sync::{broadcast, watch, Notify};
 use crate::process::ServerProcess;
 use crate::settings::Settings;
 
-pub use input::{InputOutcome, BAD_UTF8_TEXT};
+pub use input::InputOutcome;
 pub use launcher::interface_suffix;
 pub use session::{SessionHandle, SessionLimits, ToSession};
 

@@ -116,7 +116,10 @@ proptest! {
         } else { &data[..] };
         prop_assert!(undouble(body).is_some());
         // No "\r\n" is added: only the text's own line breaks make them.
-        if !text.contains('\n') && !text.contains("|/") {
+        // (Screenreader mode strips markup first, which can leave a `|/`
+        // behind: `|||[=q/` becomes `|/`, a line break, in Evennia too.)
+        let screenreader = opts.screenreader.unwrap_or(flags.screenreader);
+        if !text.contains('\n') && !text.contains("|/") && !screenreader {
             prop_assert!(!body.windows(2).any(|w| w == b"\r\n"));
         }
     }

@@ -12,16 +12,13 @@
 //!
 //! A step's data is cut by content (the bytes up to the end of its
 //! condition), never by arrival time. Its telnet commands are the ones that
-//! arrived after the previous step's last data byte and up to its own last
-//! data byte ([`Transcript::command_at`]), so that an `IAC GA` ending the
-//! step's last line belongs to the step, whichever read brought it.
-//!
-//! [`Transcript::command_at`]: super::Transcript::command_at
+//! arrived between the previous step's last data byte and its own (see
+//! `split` for the one that arrives right at a step's end).
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use super::scripted::{ClientProfile, ScriptedClient, TelnetCommand};
+use super::scripted::{ClientProfile, ScriptedClient, TelnetCommand, Transcript};
 
 const IAC: u8 = 255;
 const SB: u8 = 250;
@@ -50,6 +47,21 @@ pub enum Until {
     Marker,
     /// Reads until these bytes.
     Text(Vec<u8>),
+    /// Reads until each of these in turn (a line's text, then the line
+    /// ends that follow it).
+    Texts(Vec<Vec<u8>>),
+    /// Reads until `text`, and until `command` has arrived `count` times
+    /// since the connection opened (a MUD client's connection screen and
+    /// the last TTYPE `SEND`, which it answers at once: the Portal has the
+    /// client's every flag before the next step's input).
+    TextAndCommand {
+        /// The bytes to read up to.
+        text: Vec<u8>,
+        /// The command to wait for.
+        command: TelnetCommand,
+        /// How many of it.
+        count: usize,
+    },
     /// Reads whole lines until, for each `(pattern, count)`, `count` lines
     /// holding `pattern` have arrived (in any order).
     Counts(Vec<(Vec<u8>, usize)>),
@@ -127,8 +139,7 @@ pub struct ScriptRun {
 /// up to `step_limit`.
 pub async fn run_script(script: &Script, addr: SocketAddr, step_limit: Duration) -> ScriptRun {
     let mut clients: Vec<Option<ScriptedClient>> = script.clients.iter().map(|_| None).collect();
-    // Per client: (step index, name, where its data ends).
-    let mut cuts: Vec<Vec<(usize, String, usize)>> = script.clients.iter().map(|_| Vec::new()).collect();
+    let mut cuts: Vec<Vec<Cut>> = script.clients.iter().map(|_| Vec::new()).collect();
     let mut error = None;
     for (index, step) in script.steps.iter().enumerate() {
         let Some(slot) = clients.get_mut(step.client) else {
@@ -136,11 +147,15 @@ pub async fn run_script(script: &Script, addr: SocketAddr, step_limit: Duration)
             break;
         };
         match run_step(index, step, addr, &script.clients[step.client], slot, step_limit).await {
-            Ok(cut) => cuts[step.client].push((index, step.name.clone(), cut)),
+            Ok(end) => {
+                let commands = slot.as_ref().map_or(0, |c| c.transcript().commands.len());
+                cuts[step.client].push(Cut { step: index, name: step.name.clone(), data: end, commands });
+            }
             Err(e) => {
                 if let Some(client) = slot {
-                    let all = client.transcript().data.len();
-                    cuts[step.client].push((index, format!("{} (FAILED)", step.name), all));
+                    let t = client.transcript();
+                    let name = format!("{} (FAILED)", step.name);
+                    cuts[step.client].push(Cut { step: index, name, data: t.data.len(), commands: t.commands.len() });
                 }
                 error = Some(format!("step {index} ({:?}, client {}): {e}", step.name, step.client));
                 break;
@@ -150,43 +165,57 @@ pub async fn run_script(script: &Script, addr: SocketAddr, step_limit: Duration)
     let mut records = Vec::new();
     for (client, (slot, cuts)) in clients.iter().zip(cuts).enumerate() {
         let Some(scripted) = slot else { continue };
-        let t = scripted.transcript();
-        records.extend(split(client, &t.data, &t.commands, &t.command_at, cuts));
+        records.extend(split(client, scripted.transcript(), cuts));
     }
     records.sort_by_key(|r| (r.step.unwrap_or(usize::MAX), r.client));
     ScriptRun { records, error }
 }
 
+/// Where one step of a client ended.
+struct Cut {
+    step: usize,
+    name: String,
+    /// Bytes of data up to the step's end.
+    data: usize,
+    /// Commands received when the step ended.
+    commands: usize,
+}
+
 /// Cuts one client's transcript into its steps' records, then what came
 /// after the last step.
-fn split(
-    client: usize,
-    data: &[u8],
-    commands: &[TelnetCommand],
-    command_at: &[usize],
-    cuts: Vec<(usize, String, usize)>,
-) -> Vec<StepRecord> {
+///
+/// A command belongs to the first step whose data end it arrived before
+/// (by [`Transcript::command_at`]), or at exactly that end while the step
+/// was still running: the `IAC GA` after a step's last line is the step's,
+/// a GMCP reply that arrived after the step, before the next step's first
+/// byte, is the next step's.
+///
+/// [`Transcript::command_at`]: super::Transcript::command_at
+fn split(client: usize, transcript: &Transcript, cuts: Vec<Cut>) -> Vec<StepRecord> {
+    let data = &transcript.data;
+    let all = transcript.commands.len();
+    let after = Cut { step: usize::MAX, name: "(after the last step)".to_owned(), data: data.len(), commands: all };
     let mut records = Vec::new();
-    let mut from = 0usize;
-    let last = (usize::MAX, "(after the last step)".to_owned(), data.len());
-    for (n, (step, name, cut)) in cuts.into_iter().chain(std::iter::once(last)).enumerate() {
-        let cut = cut.clamp(from, data.len());
-        // A command right after a step's last data byte belongs to that
-        // step; the first step also takes what came before any data.
-        let commands = commands
-            .iter()
-            .zip(command_at)
-            .filter(|(_, &at)| (at > from || (n == 0 && at == 0)) && at <= cut)
-            .map(|(c, _)| c.clone())
-            .collect();
+    let (mut from, mut next_command) = (0usize, 0usize);
+    for cut in cuts.into_iter().chain(std::iter::once(after)) {
+        let end = cut.data.clamp(from, data.len());
+        let mut commands = Vec::new();
+        while next_command < all {
+            let at = transcript.command_at[next_command];
+            if !(at < end || (at == end && next_command < cut.commands) || cut.step == usize::MAX) {
+                break;
+            }
+            commands.push(transcript.commands[next_command].clone());
+            next_command += 1;
+        }
         records.push(StepRecord {
-            step: (step != usize::MAX).then_some(step),
+            step: (cut.step != usize::MAX).then_some(cut.step),
             client,
-            name,
-            data: data[from..cut].to_vec(),
+            name: cut.name,
+            data: data[from..end].to_vec(),
             commands,
         });
-        from = cut;
+        from = end;
     }
     records
 }
@@ -246,6 +275,15 @@ async fn run_step(
         }
         Until::Text(text) => {
             client.until(text, limit).await?;
+        }
+        Until::Texts(texts) => {
+            for text in texts {
+                client.until(text, limit).await?;
+            }
+        }
+        Until::TextAndCommand { text, command, count } => {
+            client.until(text, limit).await?;
+            client.until_command(command, *count, limit).await?;
         }
         Until::Counts(wanted) => {
             let deadline = tokio::time::Instant::now() + limit;

@@ -178,6 +178,28 @@ impl ScriptedClient {
         }
     }
 
+    /// Reads until `command` has arrived `count` times in all (consuming no
+    /// data). Fails after `limit` or when the connection closes first.
+    pub async fn until_command(
+        &mut self,
+        command: &TelnetCommand,
+        count: usize,
+        limit: Duration,
+    ) -> Result<(), String> {
+        let deadline = tokio::time::Instant::now() + limit;
+        while self.transcript.commands.iter().filter(|c| *c == command).count() < count {
+            if self.closed {
+                return Err(format!("closed before {count} x {command:?}"));
+            }
+            match tokio::time::timeout_at(deadline, self.read_some()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => return Err(format!("read: {e}")),
+                Err(_) => return Err(format!("{count} x {command:?} did not arrive within {limit:?}")),
+            }
+        }
+        Ok(())
+    }
+
     /// Reads until the Portal closes the connection.
     pub async fn until_closed(&mut self, limit: Duration) -> Result<(), String> {
         let deadline = tokio::time::Instant::now() + limit;

@@ -25,6 +25,8 @@
 //!   tied to the test process with `PR_SET_PDEATHSIG`, so a killed test run
 //!   leaves no Portal behind.
 //! - [`TelnetClient`]: a player, refusing every telnet option.
+//! - [`StockGameGuard`]: Evennia's own Portal and Server, started by
+//!   `evennia start` and stopped by `evennia stop` (then by pid).
 //! - [`StandinServer`]: a Python stand-in for Evennia's Server built from
 //!   Evennia's own AMP commands, reporting what it sees as JSON events.
 //!
@@ -60,15 +62,20 @@
 
 mod amp_portal;
 mod game;
+mod launch;
 mod portal;
 mod process;
+mod script;
 mod scripted;
 mod standin;
+mod stock_game;
 mod telnet;
 
 pub use amp_portal::{is_evennia_server, kill_leftover_server, launcher_path, AmpPortalGuard, SUPERUSER};
 pub use game::{template_cache, EvenniaGame, EvenniaPorts, GameTimings};
 pub use portal::{PortalGuard, PortalOptions};
+pub use script::{run_script, Action, Script, ScriptRun, Step, StepRecord, Until};
 pub use scripted::{ClientProfile, ScriptedClient, TelnetCommand, Transcript};
 pub use standin::StandinServer;
+pub use stock_game::{is_evennia_portal, portal_pid, StockGameGuard};
 pub use telnet::{TelnetClient, TelnetError, TelnetParser};

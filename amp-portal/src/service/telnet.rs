@@ -231,7 +231,7 @@ impl Conn {
                 Event::Connect { .. } => {}
                 Event::Sync { flags, .. } => {
                     self.session.set_flags(&kwargs_of(&flags));
-                    self.pushed = Some(flags);
+                    self.pushed_flags(flags);
                     self.session.sync();
                 }
                 Event::Text(line) => {
@@ -259,10 +259,17 @@ impl Conn {
     fn push_flags(&mut self) {
         if self.pushed.as_ref() != Some(self.telnet.flags()) {
             self.session.set_flags(&kwargs_of(self.telnet.flags()));
-            self.pushed = Some(self.telnet.flags().clone());
-            self.render_flags =
-                Flags::from_protocol_flags(self.telnet.flags().to_value().as_dict().unwrap_or_default());
+            self.pushed_flags(self.telnet.flags().clone());
         }
+    }
+
+    /// Records `flags` as the Portal's copy, and renders with them from now
+    /// on. One place for both: a copy updated without the renderer's (as on
+    /// the sync that ends the handshake) made [`push_flags`](Self::push_flags)
+    /// see no change, and the flags of connect time stayed in use.
+    fn pushed_flags(&mut self, flags: crate::telnet::ProtocolFlags) {
+        self.render_flags = Flags::from_protocol_flags(flags.to_value().as_dict().unwrap_or_default());
+        self.pushed = Some(flags);
     }
 
     fn flush_output(&mut self) {
@@ -289,9 +296,7 @@ impl Conn {
             ToSession::Flags(update) => {
                 let dict = update.to_value();
                 self.telnet.flags_mut().update_from(dict.as_dict().unwrap_or_default());
-                self.pushed = Some(self.telnet.flags().clone());
-                self.render_flags =
-                    Flags::from_protocol_flags(self.telnet.flags().to_value().as_dict().unwrap_or_default());
+                self.pushed_flags(self.telnet.flags().clone());
             }
             ToSession::LoggedIn => {}
             ToSession::Disconnect(reason) => {
@@ -392,6 +397,74 @@ fn set_keepalive(stream: &TcpStream) {
             libc::SO_KEEPALIVE,
             (&on as *const libc::c_int).cast(),
             std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use super::*;
+    use crate::settings::Settings;
+    use crate::telnet::codes::{
+        DO, DONT, GA, GMCP, IAC, LINEMODE, MCCP, MSDP, MSSP, MXP, NAWS, SGA, TTYPE, WILL, WONT,
+    };
+
+    /// Reads until `want` has arrived `count` times (or 10 s pass); returns
+    /// all of it.
+    async fn read_until(client: &mut TcpStream, want: &[u8], count: usize) -> Vec<u8> {
+        let mut got = Vec::new();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while got.windows(want.len()).filter(|w| *w == want).count() < count {
+            let mut buf = [0u8; 1024];
+            match tokio::time::timeout_at(deadline, client.read(&mut buf)).await {
+                Ok(Ok(n)) if n > 0 => got.extend_from_slice(&buf[..n]),
+                other => panic!("{want:?} did not arrive ({other:?}); got {got:?}"),
+            }
+        }
+        got
+    }
+
+    /// A client that refuses every option in one write ends the handshake
+    /// countdown in that read; what that read changed (`NOGOAHEAD` false:
+    /// SGA refused) must reach the renderer too: from then on every line
+    /// ends with `IAC GA`, as Evennia's `sendLine` writes it. (The session
+    /// was synced with the flags, but lines kept the ones of connect time.)
+    #[tokio::test]
+    async fn the_read_that_ends_the_handshake_sets_the_rendering() {
+        let settings = Settings { max_connection_rate: 1e6, webserver_enabled: false, ..Settings::default() };
+        let portal = Portal::builder(settings).start_on("127.0.0.1:0").await.expect("the Portal listens");
+        let shared = TelnetShared::new(TelnetConfig::default(), render::Settings::default(), TelnetLimits::default());
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("address");
+        tokio::spawn(serve(portal.clone(), listener, shared));
+        let mut client = TcpStream::connect(addr).await.expect("connect");
+        let offers = [
+            (DO, LINEMODE),
+            (WILL, SGA),
+            (DO, NAWS),
+            (DO, TTYPE),
+            (WILL, MCCP),
+            (WILL, MSSP),
+            (WILL, MSDP),
+            (WILL, GMCP),
+            (WILL, MXP),
+        ];
+        let offered: Vec<u8> = offers.iter().flat_map(|&(verb, option)| [IAC, verb, option]).collect();
+        assert_eq!(read_until(&mut client, &[IAC, WILL, MXP], 1).await, offered);
+        let mut refusals: Vec<u8> =
+            offers.iter().flat_map(|&(verb, option)| [IAC, if verb == DO { WONT } else { DONT }, option]).collect();
+        // No Server is connected: the Portal answers each line itself.
+        refusals.extend_from_slice(b"look\r\nlook\r\n");
+        client.write_all(&refusals).await.expect("write");
+        let answers = read_until(&mut client, b"\r\n", 2).await;
+        let end = answers.windows(2).position(|w| w == b"\r\n").expect("a line") + 2;
+        assert_eq!(
+            answers.get(end..end + 2),
+            Some(&[IAC, GA][..]),
+            "the first answer ends with IAC GA: {:?}",
+            String::from_utf8_lossy(&answers)
         );
     }
 }

@@ -221,6 +221,10 @@ impl EvenniaGame {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
+        if self.inner.game.join(super::launch::SITECUSTOMIZE).is_file() {
+            // EvenniaGame::fast_imports: the launcher imports it too.
+            cmd.env("PYTHONPATH", &self.inner.game);
+        }
         let child = spawn_tied(cmd).unwrap_or_else(|e| panic!("cannot run evennia {args:?}: {e}"));
         let pid = child.id();
         let (tx, rx) = std::sync::mpsc::channel();

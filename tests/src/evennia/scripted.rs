@@ -84,6 +84,10 @@ pub struct Transcript {
     pub data: Vec<u8>,
     /// Telnet commands, in order.
     pub commands: Vec<TelnetCommand>,
+    /// For each of `commands`, how many `data` bytes had arrived before it
+    /// (where it fell in the stream), to tell which step of a script it
+    /// belongs to.
+    pub command_at: Vec<usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,6 +138,12 @@ impl ScriptedClient {
         &self.transcript
     }
 
+    /// How many bytes of [`Transcript::data`] [`until`](Self::until) has
+    /// returned so far (where the last step of a script ended).
+    pub fn consumed(&self) -> usize {
+        self.consumed
+    }
+
     /// Reads until `marker` appears in the data after what earlier calls
     /// consumed; returns the data up to and including it (lossy UTF-8, for
     /// messages). Fails after `limit` or when the connection closes first.
@@ -166,6 +176,28 @@ impl ScriptedClient {
                 }
             }
         }
+    }
+
+    /// Reads until `command` has arrived `count` times in all (consuming no
+    /// data). Fails after `limit` or when the connection closes first.
+    pub async fn until_command(
+        &mut self,
+        command: &TelnetCommand,
+        count: usize,
+        limit: Duration,
+    ) -> Result<(), String> {
+        let deadline = tokio::time::Instant::now() + limit;
+        while self.transcript.commands.iter().filter(|c| *c == command).count() < count {
+            if self.closed {
+                return Err(format!("closed before {count} x {command:?}"));
+            }
+            match tokio::time::timeout_at(deadline, self.read_some()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => return Err(format!("read: {e}")),
+                Err(_) => return Err(format!("{count} x {command:?} did not arrive within {limit:?}")),
+            }
+        }
+        Ok(())
     }
 
     /// Reads until the Portal closes the connection.
@@ -268,11 +300,11 @@ impl ScriptedClient {
                     State::Sub
                 }
                 (State::Iac, other) => {
-                    self.transcript.commands.push(TelnetCommand::Other(other));
+                    self.push_command(TelnetCommand::Other(other));
                     State::Data
                 }
                 (State::Verb(v), option) => {
-                    self.transcript.commands.push(TelnetCommand::Negotiate(v, option));
+                    self.push_command(TelnetCommand::Negotiate(v, option));
                     self.answer(v, option, replies);
                     State::Data
                 }
@@ -290,7 +322,7 @@ impl ScriptedClient {
                         Some((o, p)) => (*o, p.to_vec()),
                         None => (0, Vec::new()),
                     };
-                    self.transcript.commands.push(TelnetCommand::Sub(option, payload.clone()));
+                    self.push_command(TelnetCommand::Sub(option, payload.clone()));
                     self.subnegotiation(option, &payload, replies);
                     if option == MCCP2 && self.zlib.is_none() {
                         self.zlib = Some(flate2::Decompress::new(true));
@@ -303,6 +335,11 @@ impl ScriptedClient {
                 (State::SubIac, _) => State::Sub,
             };
         }
+    }
+
+    fn push_command(&mut self, command: TelnetCommand) {
+        self.transcript.commands.push(command);
+        self.transcript.command_at.push(self.transcript.data.len());
     }
 
     fn answer(&mut self, verb: u8, option: u8, replies: &mut Vec<u8>) {
